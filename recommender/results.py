@@ -79,7 +79,9 @@ class SimilarResult:
         return {
             "query": self.query,
             "artist": self.artist,
-            "candidates": [{"artist": c.artist, "score": round(c.score, 2)} for c in self.candidates],
+            "candidates": [
+                {"artist": c.artist, "score": round(c.score, 2)} for c in self.candidates
+            ],
             "neighbors": [
                 {"artist": n.artist, "distance": round(n.distance, 6)} for n in self.neighbors
             ],

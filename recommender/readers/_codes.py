@@ -1,0 +1,39 @@
+"""Turn pyarrow columns into integer codes without materialising Python strings per row."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def encode(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Dictionary-encode a null-free text column.
+
+    Returns
+    -------
+    tuple of (np.ndarray, np.ndarray)
+        ``int32`` codes, one per row, and the distinct values (``object`` array of ``str``)
+        in file order of first appearance (so the same file always gives the same codes).
+    """
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(column)
+    unified = pa.table({"c": column}).unify_dictionaries().column("c")
+    chunks = [chunk for chunk in unified.chunks if len(chunk)]
+    if not chunks:
+        return np.zeros(0, dtype=np.int32), np.array([], dtype=object)
+    values = chunks[0].dictionary
+    codes = np.concatenate([chunk.indices.to_numpy() for chunk in chunks]).astype(np.int32)
+    return _drop_unused(codes, np.array(values.to_pylist(), dtype=object))
+
+
+def _drop_unused(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Drop dictionary values that no row uses (rows filtered out earlier) and renumber."""
+    used = np.zeros(values.shape[0], dtype=bool)
+    used[codes] = True
+    if used.all():
+        return codes, values
+    kept = np.flatnonzero(used)
+    remap = np.empty(values.shape[0], dtype=np.int32)
+    remap[kept] = np.arange(kept.shape[0], dtype=np.int32)
+    return remap[codes], values[kept]

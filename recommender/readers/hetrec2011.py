@@ -1,0 +1,96 @@
+"""Reader for HetRec 2011 Last.fm 2K: ``user_artists.dat`` plus ``artists.dat``."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from recommender.errors import InputError
+from recommender.readers._delimited import DelimitedSpec, file_opener, read_delimited
+from recommender.table import DropCounts, ListeningTable
+
+logger = logging.getLogger(__name__)
+
+USER_ARTISTS_FILE = "user_artists.dat"
+ARTISTS_FILE = "artists.dat"
+
+
+def read_hetrec2011(path: str | Path, *, strict: bool = False) -> ListeningTable:
+    """Read HetRec 2011 Last.fm 2K listening counts with artist names.
+
+    Parameters
+    ----------
+    path : str or Path
+        The folder holding ``user_artists.dat`` (userID, artistID, weight) and
+        ``artists.dat`` (id, name, url, pictureURL), both tab-separated with a header.
+    strict : bool
+        Stop at the first malformed row instead of counting it.
+
+    Returns
+    -------
+    ListeningTable
+        One artist per HetRec artist id; no countries (the set has no profiles).
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise InputError(
+            f"{folder}: not a folder. Expected the HetRec 2011 Last.fm 2K folder holding "
+            f"{USER_ARTISTS_FILE} and {ARTISTS_FILE}."
+        )
+    for name in (USER_ARTISTS_FILE, ARTISTS_FILE):
+        if not (folder / name).is_file():
+            raise InputError(
+                f"{folder}: no {name} here. Expected the HetRec 2011 Last.fm 2K "
+                f"folder holding {USER_ARTISTS_FILE} and {ARTISTS_FILE}."
+            )
+
+    drops = DropCounts()
+    listens, rows_read = _read_user_artists(folder / USER_ARTISTS_FILE, drops, strict)
+    names = _read_artist_names(folder / ARTISTS_FILE, strict)
+
+    known = np.isin(listens["artistID"], names.index.to_numpy())
+    drops.add("artist id not in artists.dat", int(np.count_nonzero(~known)))
+    listens = listens[known]
+
+    user_ids, user_codes = np.unique(listens["userID"].to_numpy(), return_inverse=True)
+    artist_ids, artist_codes = np.unique(listens["artistID"].to_numpy(), return_inverse=True)
+    logger.info("%s: %d rows read, %d kept", folder, rows_read, len(listens))
+    return ListeningTable(
+        user_codes=user_codes.astype(np.int32),
+        artist_codes=artist_codes.astype(np.int32),
+        plays=listens["weight"].to_numpy(dtype=np.int64),
+        artist_names=names.loc[artist_ids].to_numpy(dtype=object),
+        user_ids=np.array([str(u) for u in user_ids], dtype=object),
+        rows_read=rows_read,
+        dropped=drops,
+        source=str(folder),
+    )
+
+
+def _read_user_artists(path: Path, drops: DropCounts, strict: bool) -> tuple[pd.DataFrame, int]:
+    spec = DelimitedSpec(
+        columns={"userID": "text", "artistID": "text", "weight": "plays"},
+        required={"userID": "missing user", "artistID": "missing artist id"},
+    )
+    table, rows_read = read_delimited(file_opener(path), str(path), spec, drops, strict=strict)
+    frame = table.to_pandas()
+    for column in ("userID", "artistID"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    bad = frame[["userID", "artistID"]].isna().any(axis=1)
+    drops.add("user or artist id not a number", int(bad.sum()))
+    return frame[~bad].astype({"userID": np.int64, "artistID": np.int64}), rows_read
+
+
+def _read_artist_names(path: Path, strict: bool) -> pd.Series:
+    drops = DropCounts()
+    spec = DelimitedSpec(columns={"id": "text", "name": "text"})
+    table, _ = read_delimited(file_opener(path), str(path), spec, drops, strict=strict)
+    frame = table.to_pandas()
+    frame["id"] = pd.to_numeric(frame["id"], errors="coerce")
+    frame = frame.dropna(subset=["id", "name"]).drop_duplicates("id")
+    if drops.total:
+        logger.warning("%s: %d malformed rows skipped: %s", path, drops.total, drops.as_dict())
+    return pd.Series(frame["name"].to_numpy(dtype=object), index=frame["id"].astype(np.int64))

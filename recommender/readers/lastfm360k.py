@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import tarfile
 from collections.abc import Callable, Iterator
@@ -111,6 +112,15 @@ def plays_size(path: str | Path) -> int:
 
 
 def _locate(path: Path) -> _Source:
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder. Expected {_EXPECTED}.")
+    stat = path.stat()
+    return _locate_cached(path.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _locate_cached(path: Path, mtime_ns: int, size: int) -> _Source:
+    """Find the files once per (path, version): listing a .tar.gz decompresses it."""
     if not path.exists():
         raise InputError(f"{path}: no such file or folder. Expected {_EXPECTED}.")
     if path.is_dir():

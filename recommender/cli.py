@@ -1,0 +1,94 @@
+"""What the command-line entry points share: logging set-up, errors, exit codes, output."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from recommender.errors import RecommenderError
+from recommender.store import default_model_path
+
+EXIT_OK = 0
+EXIT_NOT_FOUND = 1  # a query resolved to no artist
+EXIT_USAGE = 2  # argparse's own code for bad options
+EXIT_ERROR = 3  # unusable input, model or filters
+
+Main = Callable[[Sequence[str] | None], int]
+
+
+def run(main: Main) -> None:
+    """Run an entry point; print expected errors as one line and exit with its code."""
+    try:
+        code = main(None)
+    except RecommenderError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        code = EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        code = 130
+    sys.exit(code)
+
+
+def configure_logging(verbose: int = 0, quiet: bool = False) -> None:
+    """Log to standard error: warnings by default, info with -v, debug with -vv."""
+    level = (
+        logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    )
+    env_level = os.environ.get("LOG_LEVEL")
+    if env_level and not verbose and not quiet:
+        level = logging.getLevelName(env_level.upper())
+        level = level if isinstance(level, int) else logging.WARNING
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """argparse type: a whole number of at least 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 0, got {value}")
+    return value
+
+
+def add_common(parser: argparse.ArgumentParser, *, model: bool = True) -> None:
+    """The options every query command has: --model, --json, -v."""
+    if model:
+        parser.add_argument(
+            "--model",
+            type=Path,
+            default=None,
+            help="model file (default: $MODEL_PATH or artifacts/model.joblib)",
+        )
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="log progress (-vv for debug)"
+    )
+
+
+def model_path(args: argparse.Namespace) -> Path:
+    return args.model or default_model_path()
+
+
+def print_json(payload: Any) -> None:
+    print(json.dumps(payload, ensure_ascii=False, indent=2))

@@ -1,0 +1,51 @@
+"""The model bundle: everything a query needs, as plain arrays plus build metadata."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from recommender.matching import NameIndex
+from recommender.neighbors import NeighborTable
+from recommender.results import ModelInfo
+
+#: Bumped whenever the saved layout changes; older files are refused with a rebuild hint.
+FORMAT_VERSION = 1
+FORMAT_NAME = "artist-neighbours-model"
+
+
+@dataclass
+class Model:
+    """A built model.
+
+    Attributes
+    ----------
+    artist_names : list of str
+        Display name of each artist id.
+    listeners : np.ndarray
+        Distinct users per artist (``int64``).
+    plays : np.ndarray
+        Total plays per artist over the kept rows (``int64``).
+    neighbors : NeighborTable
+        Precomputed nearest neighbours of every artist.
+    matrix : scipy.sparse.csr_matrix
+        The L2-normalised artist x user matrix (``float32``), for neighbours beyond the table.
+    name_index : NameIndex
+        Name and alias lookup.
+    info : ModelInfo
+        What the model was built from.
+    """
+
+    artist_names: list[str]
+    listeners: np.ndarray
+    plays: np.ndarray
+    neighbors: NeighborTable
+    matrix: sp.csr_matrix
+    name_index: NameIndex
+    info: ModelInfo
+
+    @property
+    def n_artists(self) -> int:
+        return len(self.artist_names)

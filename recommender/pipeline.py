@@ -1,0 +1,175 @@
+"""The build: read, filter, weight, find neighbours, index names, save."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from recommender import __version__
+from recommender.filters import FilterOptions, apply_filters
+from recommender.matching import NameIndex
+from recommender.matrix import build_matrix, listeners, normalise_rows
+from recommender.model import FORMAT_VERSION, Model
+from recommender.neighbors import compute_neighbors
+from recommender.progress import Stages, peak_memory_bytes
+from recommender.readers import read_hetrec2011, read_lastfm360k, read_plays
+from recommender.readers.lastfm360k import plays_size
+from recommender.results import ModelInfo
+from recommender.store import save_model
+from recommender.table import ListeningTable
+
+logger = logging.getLogger(__name__)
+
+SAMPLE_NAME = "lastfm-360k-sample.tar.gz"
+
+
+def sample_path() -> Path:
+    """The generated sample shipped with the package, in the 360K archive format."""
+    return Path(str(resources.files("recommender") / "sample" / SAMPLE_NAME))
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """Everything a build depends on; recorded in the model's metadata.
+
+    ``input=None`` builds the embedded sample.
+    """
+
+    source_format: str = "lastfm360k"
+    input: Path | None = None
+    filters: FilterOptions = field(default_factory=FilterOptions)
+    weighting: str = "binary"
+    n_neighbors: int = 50
+    strict: bool = False
+    delimiter: str | None = None
+    backend: str = "auto"
+
+    def parameters(self) -> dict[str, Any]:
+        return {
+            "min_artist_plays": self.filters.min_artist_plays,
+            "countries": list(self.filters.countries),
+            "weighting": self.weighting,
+            "n_neighbors": self.n_neighbors,
+        }
+
+
+@dataclass
+class BuildReport:
+    """The build summary: what was read, dropped, built and how long each stage took."""
+
+    source: str
+    output: str
+    rows_read: int
+    dropped: dict[str, int]
+    duplicates_merged: int
+    users: int
+    artists: int
+    nonzeros: int
+    n_neighbors: int
+    stage_seconds: dict[str, float]
+    peak_memory_bytes: int
+    output_bytes: int
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def build(options: BuildOptions, output: Path, stages: Stages | None = None) -> BuildReport:
+    """Build a model from ``options`` and save it atomically to ``output``.
+
+    Raises
+    ------
+    RecommenderError
+        For unusable input, filters that leave nothing, and the like. Nothing is written then,
+        and a model already at ``output`` stays as it was.
+    """
+    stages = stages or Stages()
+    with stages.stage("read"):
+        table = read_table(options, stages)
+    rows_read = table.rows_read
+    with stages.stage("filter"):
+        table = apply_filters(table, options.filters)
+    with stages.stage("matrix"):
+        matrix, duplicates = build_matrix(table, options.weighting)
+        normalised = normalise_rows(matrix)
+    with stages.stage("neighbours"), stages.bar(matrix.shape[0], "neighbours", "artist") as bar:
+        neighbors = compute_neighbors(
+            normalised, options.n_neighbors, backend=options.backend, progress=bar.update
+        )
+    with stages.stage("names"):
+        artist_listeners = listeners(matrix)
+        names = [str(name) for name in table.artist_names]
+        name_index = NameIndex.build(names, artist_listeners)
+
+    if table.dropped.total:
+        logger.warning("%d rows set aside: %s", table.dropped.total, table.dropped.as_dict())
+    counts = {"rows_read": rows_read, "duplicates_merged": duplicates, **table.dropped.as_dict()}
+    model = Model(
+        artist_names=names,
+        listeners=artist_listeners,
+        plays=np.bincount(
+            table.artist_codes, weights=table.plays, minlength=table.n_artists
+        ).astype(np.int64),
+        neighbors=neighbors,
+        matrix=normalised.astype(np.float32),
+        name_index=name_index,
+        info=_info(options, table, matrix.nnz, counts),
+    )
+    with stages.stage("save"):
+        size = save_model(model, output)
+    return BuildReport(
+        source=model.info.source,
+        output=str(output),
+        rows_read=rows_read,
+        dropped=table.dropped.as_dict(),
+        duplicates_merged=duplicates,
+        users=table.n_users,
+        artists=table.n_artists,
+        nonzeros=int(matrix.nnz),
+        n_neighbors=options.n_neighbors,
+        stage_seconds={k: round(v, 3) for k, v in stages.seconds.items()},
+        peak_memory_bytes=peak_memory_bytes(),
+        output_bytes=size,
+    )
+
+
+def read_table(options: BuildOptions, stages: Stages | None = None) -> ListeningTable:
+    """Read the options' input with the reader for its format."""
+    stages = stages or Stages(show_progress=False)
+    path = options.input or sample_path()
+    if options.source_format == "hetrec2011":
+        return read_hetrec2011(path, strict=options.strict)
+    if options.source_format == "plays":
+        return read_plays(path, delimiter=options.delimiter, strict=options.strict)
+    with stages.bar(plays_size(path), "reading plays", "B") as bar:
+        return read_lastfm360k(
+            path,
+            strict=options.strict,
+            with_profiles=bool(options.filters.countries),
+            progress=bar.update,
+        )
+
+
+def _info(
+    options: BuildOptions, table: ListeningTable, nnz: int, counts: dict[str, int]
+) -> ModelInfo:
+    source = str(options.input) if options.input else f"embedded sample ({SAMPLE_NAME})"
+    return ModelInfo(
+        format_version=FORMAT_VERSION,
+        package_version=__version__,
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        source=source,
+        source_format=options.source_format,
+        parameters=options.parameters(),
+        n_artists=table.n_artists,
+        n_users=table.n_users,
+        nnz=int(nnz),
+        n_neighbors=options.n_neighbors,
+        counts=counts,
+    )

@@ -1,0 +1,146 @@
+"""Saving and loading models with joblib: atomic writes, a format check on load.
+
+A model file is a pickle: loading one runs code, so load only files you built yourself or got
+from a source you trust. The loader reads exactly the path it is given.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import scipy.sparse as sp
+
+from recommender.errors import REBUILD_HINT, ModelError
+from recommender.matching import NameIndex
+from recommender.model import FORMAT_NAME, FORMAT_VERSION, Model
+from recommender.neighbors import NeighborTable
+from recommender.results import ModelInfo
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MODEL_PATH = Path("artifacts") / "model.joblib"
+
+
+def default_model_path() -> Path:
+    """``$MODEL_PATH`` if set, else ``artifacts/model.joblib``."""
+    return Path(os.environ.get("MODEL_PATH") or DEFAULT_MODEL_PATH)
+
+
+def save_model(model: Model, path: str | Path) -> int:
+    """Write a model atomically: a temporary file beside ``path``, then a rename.
+
+    A failure at any point leaves an existing file at ``path`` untouched.
+
+    Returns
+    -------
+    int
+        The size of the written file in bytes.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+    )
+    try:
+        with os.fdopen(handle, "wb") as file:
+            joblib.dump(_to_payload(model), file, compress=0)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    size = target.stat().st_size
+    logger.info("saved model to %s (%d bytes)", target, size)
+    return size
+
+
+def load_model(path: str | Path, *, mmap: bool = True) -> Model:
+    """Load a model saved by :func:`save_model`, checking its format and version.
+
+    Parameters
+    ----------
+    path : str or Path
+        The model file. Nothing else is read.
+    mmap : bool
+        Map the large arrays from the file instead of reading them (fast start, shared pages).
+
+    Raises
+    ------
+    ModelError
+        The file is missing, unreadable, truncated, not a model, or of another format version.
+    """
+    source = Path(path)
+    if not source.is_file():
+        raise ModelError(f"No model at {source}: {REBUILD_HINT} (or set MODEL_PATH).")
+    started = time.perf_counter()
+    try:
+        payload = joblib.load(source, mmap_mode="r" if mmap else None)
+    except Exception as exc:  # joblib/pickle raise many types for damaged files
+        raise ModelError(
+            f"{source} is not a readable model file ({type(exc).__name__}: {exc}). It may be "
+            f"truncated or not a model at all: {REBUILD_HINT}."
+        ) from exc
+    model = _from_payload(payload, source)
+    logger.info(
+        "loaded %s: %d artists in %.3f s", source, model.n_artists, time.perf_counter() - started
+    )
+    return model
+
+
+def _to_payload(model: Model) -> dict[str, Any]:
+    matrix = model.matrix
+    return {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "info": asdict(model.info),
+        "artist_names": list(model.artist_names),
+        "listeners": np.asarray(model.listeners),
+        "plays": np.asarray(model.plays),
+        "neighbor_ids": model.neighbors.ids,
+        "neighbor_distances": model.neighbors.distances,
+        "matrix": {
+            "data": matrix.data.astype(np.float32),
+            "indices": matrix.indices,
+            "indptr": matrix.indptr,
+            "shape": matrix.shape,
+        },
+        "name_index": model.name_index.to_state(),
+    }
+
+
+def _from_payload(payload: object, source: Path) -> Model:
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT_NAME:
+        raise ModelError(f"{source} is not an artist-neighbours model: {REBUILD_HINT}.")
+    version = payload.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ModelError(
+            f"{source} has model format version {version}, and this program reads version "
+            f"{FORMAT_VERSION}: {REBUILD_HINT} again with this version."
+        )
+    try:
+        stored = payload["matrix"]
+        matrix = sp.csr_matrix(
+            (stored["data"], stored["indices"], stored["indptr"]), shape=stored["shape"]
+        )
+        return Model(
+            artist_names=payload["artist_names"],
+            listeners=payload["listeners"],
+            plays=payload["plays"],
+            neighbors=NeighborTable(payload["neighbor_ids"], payload["neighbor_distances"]),
+            matrix=matrix,
+            name_index=NameIndex.from_state(payload["name_index"]),
+            info=ModelInfo(**payload["info"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelError(f"{source} is damaged or incomplete ({exc!r}): {REBUILD_HINT}.") from exc

@@ -1,0 +1,42 @@
+"""Fixtures shared across the suite: real data locations and small generated datasets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+HETREC_DIR = SHARED_DATA / "hetrec2011-lastfm-2k"
+PROFILE_SAMPLE = SHARED_DATA / "lastfm-360k-sample" / "usersha1-profile.first1000.tsv"
+
+
+@pytest.fixture(scope="session")
+def hetrec_dir() -> Path:
+    """The real HetRec 2011 Last.fm 2K folder, or a skip saying why it is missing."""
+    if not (HETREC_DIR / "user_artists.dat").is_file():
+        pytest.skip(f"real HetRec 2011 data not found at {HETREC_DIR} (../shared/data is absent)")
+    return HETREC_DIR
+
+
+@pytest.fixture(scope="session")
+def profile_sample() -> Path:
+    """The first 1,000 rows of the real 360K profile file, or a skip."""
+    if not PROFILE_SAMPLE.is_file():
+        pytest.skip(f"real 360K profile excerpt not found at {PROFILE_SAMPLE}")
+    return PROFILE_SAMPLE
+
+
+@pytest.fixture
+def write_text(tmp_path: Path) -> Callable[[str, str | Iterable[str]], Path]:
+    """Write a text file under tmp_path from a string or lines (joined with newlines)."""
+
+    def write(name: str, content: str | Iterable[str]) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = content if isinstance(content, str) else "\n".join(content) + "\n"
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write

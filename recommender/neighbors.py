@@ -100,8 +100,12 @@ def compute_neighbors(
     blocks = _topn_blocks(matrix) if backend == "topn" else _scipy_blocks(matrix, transposed)
     threads = n_threads or os.cpu_count() or 1
     for start, stop in blocks:
-        product = _block_product(matrix[start:stop], transposed, k, backend, threads)
-        block_ids, block_distances = rank_rows(product, start, k)
+        block = matrix[start:stop]
+        self_ids = np.arange(start, stop)
+        if backend == "topn":
+            block_ids, block_distances = _topn_block(block, transposed, self_ids, k, threads)
+        else:
+            block_ids, block_distances = rank_rows((block @ transposed).tocsr(), self_ids, k)
         ids[start:stop] = block_ids
         distances[start:stop] = block_distances
         if progress is not None:
@@ -121,21 +125,22 @@ def query_neighbors(matrix: sp.csr_matrix, artist_id: int, k: int) -> tuple[np.n
         (similarities.data, similarities.indices, [0, similarities.nnz]),
         shape=(1, matrix.shape[0]),
     )
-    ids, distances = rank_rows(column.astype(np.float64), artist_id, k)
+    ids, distances = rank_rows(column.astype(np.float64), np.array([artist_id]), k)
     valid = ids[0] >= 0
     return ids[0][valid], distances[0][valid]
 
 
-def rank_rows(product: sp.csr_matrix, first_row: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+def rank_rows(
+    product: sp.csr_matrix, self_ids: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Top ``k`` columns of each row of a similarity block, self excluded, ties by id.
 
     Parameters
     ----------
     product : scipy.sparse.csr_matrix
-        Cosine similarities of artists ``first_row, first_row + 1, ...`` (rows) with every
-        artist (columns).
-    first_row : int
-        The artist id of the block's first row (to leave each artist out of its own list).
+        Cosine similarities of some artists (rows) with every artist (columns).
+    self_ids : np.ndarray
+        The artist id of each row, to leave each artist out of its own list.
     k : int
         How many neighbours to keep.
 
@@ -148,7 +153,7 @@ def rank_rows(product: sp.csr_matrix, first_row: int, k: int) -> tuple[np.ndarra
     rows = np.repeat(np.arange(n_rows), np.diff(product.indptr))
     cols = product.indices
     sims = product.data
-    keep = (cols != rows + first_row) & (sims > 0)
+    keep = (cols != self_ids[rows]) & (sims > 0)
     rows, cols, sims = rows[keep], cols[keep], sims[keep]
 
     order = np.lexsort((cols, -np.round(sims, _TIE_DECIMALS), rows))
@@ -163,15 +168,28 @@ def rank_rows(product: sp.csr_matrix, first_row: int, k: int) -> tuple[np.ndarra
     return ids, distances
 
 
-def _block_product(
-    block: sp.csr_matrix, transposed: sp.csr_matrix, k: int, backend: str, threads: int
-) -> sp.csr_matrix:
-    if backend == "scipy":
-        return (block @ transposed).tocsr()
+def _topn_block(
+    block: sp.csr_matrix, transposed: sp.csr_matrix, self_ids: np.ndarray, k: int, threads: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Top k with sparse_dot_topn; rows where a tie may cross the cut are redone exactly."""
     from sparse_dot_topn import sp_matmul_topn
 
-    # k + 1: the artist itself is (almost always) its own best match and is dropped later.
-    return sp_matmul_topn(block, transposed, top_n=k + 1, n_threads=threads)
+    # k + 2: the artist itself is usually kept and dropped, and one more shows whether the
+    # k-th value is tied with entries the product had to cut.
+    top_n = k + 2
+    product = sp_matmul_topn(block, transposed, top_n=top_n, n_threads=threads)
+    ids, distances = rank_rows(product, self_ids, k)
+
+    full = np.flatnonzero(np.diff(product.indptr) == top_n)
+    if full.size:
+        entries = product.indptr[full][:, None] + np.arange(top_n)
+        smallest = product.data[entries].min(axis=1)
+        kth = 1.0 - distances[full, k - 1].astype(np.float64)
+        tied = full[np.abs(kth - smallest) <= 1e-6]
+        if tied.size:
+            exact = (block[tied] @ transposed).tocsr()
+            ids[tied], distances[tied] = rank_rows(exact, self_ids[tied], k)
+    return ids, distances
 
 
 def _scipy_blocks(matrix: sp.csr_matrix, transposed: sp.csr_matrix) -> list[tuple[int, int]]:

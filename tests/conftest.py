@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -40,3 +41,33 @@ def write_text(tmp_path: Path) -> Callable[[str, str | Iterable[str]], Path]:
         return path
 
     return write
+
+
+PlaysRow = tuple[str, str, int]
+
+
+@pytest.fixture(scope="session")
+def build_plays_model(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[str, Iterable[PlaysRow]], Path]:
+    """Build a model from ``(user, artist, plays)`` rows with ``python -m recommender.build``.
+
+    The rows are written as a CSV file (header ``user,artist,plays``) in a fresh folder named
+    after ``name``; the build runs in-process through the command line's own ``main``.
+    Returns the model path.
+    """
+    from recommender import build
+
+    def make(name: str, rows: Iterable[PlaysRow]) -> Path:
+        folder = tmp_path_factory.mktemp(name)
+        source = folder / "plays.csv"
+        with source.open("w", encoding="utf-8", newline="") as file:
+            writer = csv.writer(file)
+            writer.writerow(["user", "artist", "plays"])
+            writer.writerows(rows)
+        output = folder / "model.joblib"
+        argv = ["--format", "plays", "--input", str(source), "--output", str(output)]
+        assert build.main([*argv, "--no-progress"]) == 0
+        return output
+
+    return make

@@ -6,6 +6,7 @@ Never asserts timings: the benchmark itself reports those.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import sys
 from pathlib import Path
@@ -18,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `benchmarks` is a folder of the repository, not installed
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import classic, generate  # noqa: E402
+from benchmarks import classic, generate, typos  # noqa: E402
 
 SCALE = 0.001
 SEED = 7
@@ -160,3 +161,46 @@ def test_classic_pipeline_runs_on_generated_data(dataset: tuple[Path, generate.M
     assert summary["nnz"] == summary["rows_kept"]
     assert len(summary["neighbors"]) == 5
     assert all(0 <= distance <= 1 + 1e-9 for _, distance in summary["neighbors"])
+
+
+def test_typos_are_one_edit_away_and_reproducible():
+    from rapidfuzz.distance import OSA
+
+    names = ["radiohead", "the black keys", "die Ärzte", "sigur rós", "ab cd"] * 20
+    first = typos.typos(names, seed=3)
+
+    assert first == typos.typos(names, seed=3)
+    assert first != typos.typos(names, seed=4)
+    for typo in first:
+        assert OSA.distance(typo.query, typo.artist) == 1, typo
+        assert typo.query[0] == typo.artist[0]
+        assert typo.query.count(" ") == typo.artist.count(" ")
+    assert {typo.edit for typo in first} == set(typos.EDITS)
+
+
+@pytest.mark.slow
+def test_benchmark_runs_end_to_end_at_a_tiny_scale(tmp_path: Path):
+    from benchmarks import runner
+
+    results, chart = tmp_path / "RESULTS.md", tmp_path / "ratios.png"
+    runner.main(
+        [
+            "--scale", "0.0005", "--repeat", "1", "--queries", "12", "--baseline-queries", "4",
+            "--cold-starts", "1", "--cache", str(tmp_path / "cache"),
+            "--results", str(results), "--chart", str(chart),
+        ]
+    )  # fmt: skip
+
+    text = results.read_text()
+    for heading in ("## Targets", "## Build: A", "## Build: B on the whole", "## Query side"):
+        assert heading in text
+    assert "**median**" in text
+    assert chart.read_bytes().startswith(b"\x89PNG")
+    raw = json.loads((tmp_path / "cache" / "results-scale0.0005.json").read_text())
+    pair = raw["rounds"][0]
+    assert pair["classic"]["returncode"] == 0, pair["classic"]["stderr_tail"]
+    assert pair["filtered"]["returncode"] == 0, pair["filtered"]["stderr_tail"]
+    assert pair["catalogue"]["returncode"] == 0, pair["catalogue"]["stderr_tail"]
+    assert pair["filtered"]["peak_rss_bytes"] > 0
+    assert raw["summary"]["classic_shape"] == raw["summary"]["filtered"]["shape"]
+    assert raw["queries"]["catalogue"]["exact_similar"]["n"] == 12

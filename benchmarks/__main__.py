@@ -1,0 +1,7 @@
+"""``python -m benchmarks``: see :mod:`benchmarks.runner`."""
+
+from __future__ import annotations
+
+from benchmarks.runner import main
+
+main()

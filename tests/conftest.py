@@ -71,3 +71,14 @@ def build_plays_model(
         return output
 
     return make
+
+
+@pytest.fixture(scope="session")
+def hetrec_model(hetrec_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model built once from the real HetRec 2011 data (skipped when the data is absent)."""
+    from recommender import build
+
+    output = tmp_path_factory.mktemp("hetrec-model") / "model.joblib"
+    argv = ["--format", "hetrec2011", "--input", str(hetrec_dir), "--output", str(output)]
+    assert build.main([*argv, "--no-progress"]) == 0
+    return output

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -439,3 +440,50 @@ def test_the_model_path_fixture_builds_a_real_file(build_plays_model) -> None:
 
     assert isinstance(path, Path)
     assert Recommender.load(path).similar("a", 1).neighbors[0].artist == "B"
+
+
+# --------------------------------------------------------------------------- real names
+
+
+@pytest.fixture(scope="module")
+def hetrec(hetrec_model: Path) -> Recommender:
+    return Recommender.load(hetrec_model)
+
+
+def test_every_real_name_fits_every_place_it_is_shown(hetrec: Recommender) -> None:
+    for name in hetrec.model.artist_names:
+        shown = DISCORD.name(name, 100)
+        assert len(shown) <= 100
+        assert markup.one_line(name).startswith(unescape(shown).removesuffix(markup.ELLIPSIS))
+        assert 0 < len(markup.cut(name, markup.BUTTON_LABEL)) <= markup.BUTTON_LABEL
+    choices = autocomplete_choices(hetrec.model.artist_names)
+    assert len(choices) == 25
+
+
+@pytest.mark.parametrize(
+    ("query", "title"),
+    [("*nsync", r"Artists like \*NSYNC"), ("l'arc~en~ciel", r"Artists like L'Arc\~en\~Ciel")],
+    ids=["asterisk", "tilde"],
+)
+def test_real_names_with_markdown_are_shown_literally(
+    hetrec: Recommender, query: str, title: str
+) -> None:
+    answer = answers.similar(hetrec, query, 25)
+
+    assert answer.message.title == title
+    assert len(answer.message.description.splitlines()) == 25
+    assert_fits(answer.message)
+
+
+def test_a_loose_real_query_offers_the_intended_artist(hetrec: Recommender) -> None:
+    answer = answers.similar(hetrec, "guns roses")
+
+    assert answer.message.buttons[0].label == "Guns N' Roses"
+
+
+def test_real_autocomplete_is_fast(hetrec: Recommender) -> None:
+    for prefix in ["", "a", "the", "radio", "björk", "zzzz", "x" * 100]:
+        started = time.perf_counter()
+        choices = answers.complete(hetrec, prefix)
+        assert time.perf_counter() - started < 0.5  # Discord allows 3 s for the whole reply
+        assert len(choices) <= 25

@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 import warnings
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -18,7 +20,7 @@ with warnings.catch_warnings():
     import discord
     from discord import app_commands
 
-from bot import commands, embeds, errors, markup, sync
+from bot import answers, commands, embeds, errors, markup, sync
 from bot.embeds import ChoiceId
 from bot.render import Button, Field, Message, ShowSimilar, Tone, similar_message
 from recommender.errors import ModelError, QueryError
@@ -297,3 +299,90 @@ def test_an_unreadable_hash_file_means_sync(
 
     assert run_sync(tree, path, guild_id=None)
     assert recorder.calls == [None]
+
+
+# --------------------------------------------------------------------------- replying in time
+
+
+class StubInteraction:
+    """Records how a handler replies: the parts of ``discord.Interaction`` the bot uses."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict]] = []
+        self.done = False
+        self.user = SimpleNamespace(id=42)
+        loaded = SimpleNamespace(fingerprint="0123abcd", recommender=None)
+        self.client = SimpleNamespace(holder=SimpleNamespace(current=loaded))
+        self.response = SimpleNamespace(
+            is_done=lambda: self.done,
+            defer=self._record("defer", acknowledges=True),
+            send_message=self._record("send_message", acknowledges=True),
+            edit_message=self._record("edit_message", acknowledges=True),
+        )
+        self.followup = SimpleNamespace(send=self._record("followup"))
+        self.edit_original_response = self._record("edit_original")
+
+    def _record(self, name: str, acknowledges: bool = False):
+        async def call(**kwargs: object) -> None:
+            self.calls.append((name, kwargs))
+            self.done = self.done or acknowledges
+
+        return call
+
+
+def answer_after(seconds: float):
+    def work(loaded: object) -> answers.Answer:
+        time.sleep(seconds)
+        return answers.Answer(Message("Done"))
+
+    return work
+
+
+@pytest.mark.parametrize(
+    ("seconds", "edit", "expected"),
+    [
+        (0.0, False, [("send_message", {})]),
+        (0.3, False, [("defer", {"thinking": True}), ("followup", {})]),
+        (0.0, True, [("edit_message", {})]),
+        (0.3, True, [("defer", {}), ("edit_original", {})]),
+    ],
+    ids=["fast-reply", "slow-reply", "fast-edit", "slow-edit"],
+)
+def test_slow_work_is_deferred_before_the_deadline(
+    monkeypatch: pytest.MonkeyPatch, seconds: float, edit: bool, expected: list
+) -> None:
+    monkeypatch.setattr(commands, "DEFER_AFTER", 0.05)
+    interaction = StubInteraction()
+
+    asyncio.run(commands.answer_command(interaction, "/x", answer_after(seconds), edit=edit))
+
+    assert [name for name, _ in interaction.calls] == [name for name, _ in expected]
+    for (_, sent), (_, wanted) in zip(interaction.calls, expected, strict=True):
+        for key, value in wanted.items():
+            assert sent[key] == value
+    reply = interaction.calls[-1][1]
+    assert reply["embed"].title == "Done"
+    assert reply["allowed_mentions"].to_dict() == {"parse": []}
+
+
+def test_a_private_answer_is_sent_ephemeral() -> None:
+    interaction = StubInteraction()
+
+    asyncio.run(commands.answer_command(interaction, "choose", answer_after(0), private=True))
+
+    assert interaction.calls[0][1]["ephemeral"] is True
+
+
+def test_an_error_after_deferring_still_reaches_the_caller(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(commands, "DEFER_AFTER", 0.05)
+    interaction = StubInteraction()
+
+    def fail(loaded: object) -> answers.Answer:
+        time.sleep(0.2)
+        raise QueryError("k must be a whole number from 1 to 25, got 0.")
+
+    with pytest.raises(QueryError, match="got 0"):
+        asyncio.run(commands.answer_command(interaction, "/x", fail))
+    assert [name for name, _ in interaction.calls] == ["defer"]  # the hook then follows up

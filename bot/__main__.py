@@ -13,16 +13,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import aiohttp
-
 from bot.config import DEFAULT_ENV_FILE, Config, ConfigError, load_config
 from recommender.errors import RecommenderError
 
 EXIT_OK = 0
 EXIT_CONFIG = 2
 EXIT_ERROR = 3
-
-logger = logging.getLogger("bot")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -98,6 +94,7 @@ def run_console(config: Config, *, explicit: bool) -> int:
 
 
 def run_bot(config: Config, *, force_sync: bool) -> int:
+    import aiohttp
     import discord
 
     from bot import client

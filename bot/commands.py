@@ -119,7 +119,9 @@ async def answer_command(
     )
 
 
-async def complete_artist(interaction: discord.Interaction, current: str) -> list[Any]:
+async def complete_artist(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
     """Autocomplete for every ``artist`` option: up to 25 names, answered well within 3 s."""
     recommender = _bot(interaction).holder.current.recommender
     try:
@@ -175,7 +177,7 @@ class ChoiceButton(discord.ui.DynamicItem[discord.ui.Button], template=embeds.CH
     changing the asker's message.
     """
 
-    def __init__(self, choice: ChoiceId, label: str = "?") -> None:
+    def __init__(self, choice: ChoiceId, label: str | None = None) -> None:
         super().__init__(
             discord.ui.Button(
                 label=label, style=discord.ButtonStyle.secondary, custom_id=choice.encode()

@@ -108,14 +108,14 @@ APOLOGY = notice_message(
 
 async def report(interaction: discord.Interaction, error: BaseException) -> None:
     """Answer a failed interaction (ephemerally) and log what the owner should see."""
-    message = friendly(error)
+    cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+    message = friendly(cause)
     what = _describe(interaction)
     if message is None:
-        cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
         logger.error("unexpected error in %s", what, exc_info=cause)
         message = APOLOGY
-    elif isinstance(error, ModelError) or isinstance(getattr(error, "original", None), ModelError):
-        logger.error("model error in %s: %s", what, getattr(error, "original", error))
+    elif isinstance(cause, ModelError):
+        logger.error("model error in %s: %s", what, cause)
     else:
         logger.info("%s refused: %s", what, message.description)
     await send_notice(interaction, message)

@@ -392,10 +392,19 @@ def test_a_rebuilt_model_is_served_and_a_broken_one_refused(
             assert time.monotonic() < deadline, f"still not {expected!r}:\n{bot.log()}"
             time.sleep(0.2)
 
+    asker = user()
+    handle = fake.send_slash_command("similar", {"artist": "Bil Evans", "k": 1}, user_id=asker)
+    asked = handle.wait_reply(timeout=REPLY_TIMEOUT)
+    button = next(b for row in asked["components"] for b in row["components"])
     assert nirvana_first() == GRUNGE[0]
+
     install(models[1], bot.model)
     wait_for_first(GRUNGE[-1])  # model B, without a restart
     bot.wait_log(r"reloaded .*model\.joblib")
+    stale = fake.send_component(handle, button["custom_id"], user_id=asker)
+    notice = stale.wait_callback(timeout=REPLY_TIMEOUT)["data"]
+    assert notice["flags"] & EPHEMERAL  # B numbers its artists differently: no wrong answer
+    assert embed_of(notice)["title"] == "The model was updated"
 
     broken = bot.model.with_name("broken.joblib")
     broken.write_bytes(b"\x80\x04 truncated")
@@ -407,6 +416,8 @@ def test_a_rebuilt_model_is_served_and_a_broken_one_refused(
 
     install(models[0], bot.model)  # the next good build is picked up again
     wait_for_first(GRUNGE[0])
+    click = fake.send_component(handle, button["custom_id"], user_id=asker)
+    assert click.wait_callback(timeout=REPLY_TIMEOUT)["type"] == 7  # A's buttons work again
 
 
 def test_a_restart_does_not_resync_and_old_buttons_still_work(

@@ -70,14 +70,22 @@ class BotProcess:
         self.log_path = log
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
+    def env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "MODEL_"))}
-        env |= self.fake.env() | {
-            "PYTHONPATH": str(ROOT),
-            "MODEL_PATH": str(self.model),
-            "MODEL_RELOAD_SECONDS": "0.2",
-            "LOG_LEVEL": "INFO",
-        }
+        return (
+            env
+            | self.fake.env()
+            | extra
+            | {
+                "PYTHONPATH": str(ROOT),
+                "MODEL_PATH": str(self.model),
+                "MODEL_RELOAD_SECONDS": "0.2",
+                "LOG_LEVEL": "INFO",
+            }
+        )
+
+    def start(self, **extra: str) -> None:
+        env = self.env(**extra)
         before = self.fake.fake.ready_count
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
@@ -437,3 +445,41 @@ def test_a_restart_does_not_resync_and_old_buttons_still_work(
     assert embed_of(handle.original)["title"] == f"Artists like {button['label']}"
     assert len(fake.command_syncs) == syncs  # definitions unchanged: nothing sent
     assert "commands unchanged for all servers (global); not syncing" in bot.log()
+
+
+def test_a_guild_id_syncs_to_that_guild_once(fake: FakeDiscordThread, bot: BotProcess) -> None:
+    guild = str(fake.guild_id)
+    syncs = len(fake.command_syncs)
+
+    assert bot.stop() == 0
+    bot.start(DISCORD_GUILD_ID=guild)
+    fake.wait_for_commands("similar", guild_id=fake.guild_id, timeout=START_TIMEOUT)
+    answered = similar(fake, "nirvana", 1)
+    assert bot.stop() == 0
+    bot.start(DISCORD_GUILD_ID=guild)
+
+    assert [s.guild_id for s in fake.command_syncs[syncs:]] == [fake.guild_id]
+    assert embed_of(answered["data"])["title"] == "Artists like Nirvana"
+    assert f"commands unchanged for guild {guild}; not syncing" in bot.log()
+
+
+def test_a_refused_token_is_one_line(fake: FakeDiscordThread, bot: BotProcess) -> None:
+    env = bot.env() | {"DISCORD_TOKEN": "not.the.token"}
+
+    done = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        env=env,
+        cwd=bot.model.parent,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT,
+        check=False,
+    )
+
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1] == (
+        "error: Discord refused DISCORD_TOKEN; copy the bot token again from the Developer "
+        "Portal (Bot > Reset Token) into .env."
+    )
+    assert "Traceback" not in done.stderr

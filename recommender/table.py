@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from recommender.tags import ArtistTags
 
 
 @dataclass
@@ -54,6 +58,8 @@ class ListeningTable:
         Rows set aside so far, by reason.
     source : str
         Where the rows came from, for the build metadata.
+    artist_tags : ArtistTags or None
+        Tag counts per artist code, where the dataset carries tags (HetRec 2011).
     """
 
     user_codes: np.ndarray
@@ -66,6 +72,7 @@ class ListeningTable:
     rows_read: int = 0
     dropped: DropCounts = field(default_factory=DropCounts)
     source: str = ""
+    artist_tags: ArtistTags | None = None
 
     @property
     def n_rows(self) -> int:
@@ -94,6 +101,7 @@ class ListeningTable:
             rows_read=self.rows_read,
             dropped=self.dropped,
             source=self.source,
+            artist_tags=None if self.artist_tags is None else self.artist_tags.take(artist_keep),
         )
 
 

@@ -6,8 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.table import ListeningTable
-
-WEIGHTINGS = ("binary", "plays")
+from recommender.weighting import WEIGHTINGS, apply_weighting
 
 
 def build_matrix(table: ListeningTable, weighting: str = "binary") -> tuple[sp.csr_matrix, int]:
@@ -20,8 +19,9 @@ def build_matrix(table: ListeningTable, weighting: str = "binary") -> tuple[sp.c
     ----------
     table : ListeningTable
         The filtered listening rows.
-    weighting : {"binary", "plays"}
-        ``binary``: 1 where the user played the artist at all; ``plays``: the play count.
+    weighting : {"binary", "plays", "log1p", "tfidf", "bm25"}
+        ``binary``: 1 where the user played the artist at all; ``plays``: the play count;
+        the others are described in :mod:`recommender.weighting`.
 
     Returns
     -------
@@ -37,9 +37,7 @@ def build_matrix(table: ListeningTable, weighting: str = "binary") -> tuple[sp.c
     )
     matrix.sum_duplicates()
     duplicates = table.n_rows - matrix.nnz
-    if weighting == "binary":
-        matrix.data[:] = 1.0
-    return matrix, duplicates
+    return apply_weighting(matrix, weighting), duplicates
 
 
 def normalise_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:

@@ -108,6 +108,27 @@ def test_bad_values_are_refused_naming_the_variable(name: str, value: str, error
         load_config({name: value}, env_file=None)
 
 
+@pytest.mark.parametrize(
+    ("level", "discord_level"),
+    [
+        (logging.INFO, logging.WARNING),
+        (logging.WARNING, logging.WARNING),
+        (logging.DEBUG, logging.INFO),
+    ],
+    ids=["info", "warning", "debug"],
+)
+def test_discord_py_logs_warnings_only_unless_debugging(level: int, discord_level: int) -> None:
+    from bot.__main__ import configure_logging
+
+    discord_logger = logging.getLogger("discord")
+    before = discord_logger.level
+    try:
+        configure_logging(level)
+        assert discord_logger.level == discord_level
+    finally:
+        discord_logger.setLevel(before)
+
+
 # --------------------------------------------------------------------------- python -m bot
 
 

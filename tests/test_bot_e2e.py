@@ -209,6 +209,7 @@ def test_similar_replies_with_ranked_neighbours_and_distances(
     assert "` 1. █████████░ 0.106` **Pearl Jam**" in embed["description"]
     assert handle.callback_latency < DEADLINE
     bot.wait_log(r"/similar query='nirvana' artist='Nirvana' \d+ ms")
+    assert " INFO discord." not in bot.log()  # discord.py's own loggers stay at WARNING
 
 
 def test_a_typo_shows_what_it_matched(fake: FakeDiscordThread, bot: BotProcess) -> None:

@@ -10,10 +10,17 @@ from recommender import cli
 from recommender.filters import FilterOptions
 from recommender.matrix import WEIGHTINGS
 from recommender.neighbors import BACKENDS
-from recommender.pipeline import BuildOptions, BuildReport, build
+from recommender.pipeline import MERGE_BY_DEFAULT, BuildOptions, BuildReport, build
 from recommender.progress import Stages
 from recommender.readers import FORMATS
 from recommender.store import default_model_path
+from recommender.support import (
+    CANDIDATE_FACTOR,
+    DEFAULT_MIN_SUPPORT,
+    DEFAULT_SHRINKAGE,
+    SupportOptions,
+)
+from recommender.tags import TAG_FALLBACK_LISTENERS
 
 DESCRIPTION = """\
 Build the similar-artists model. With no arguments, builds the embedded (generated) sample
@@ -25,7 +32,19 @@ examples:
   python -m recommender.build --format lastfm360k --input lastfm-dataset-360K.tar.gz \\
       --min-artist-plays 40000 --country "United States"
   python -m recommender.build --format hetrec2011 --input hetrec2011-lastfm-2k/
-  python -m recommender.build --format plays --input my-scrobbles.csv"""
+  python -m recommender.build --format plays --input my-scrobbles.csv
+  python -m recommender.build --input lastfm-dataset-360K.tar.gz --min-support 2 --shrinkage 10
+
+whole catalogue: with no popularity threshold, artists with a handful of listeners are in
+the model, and plain cosine ranks a one-listener artist that shares its only listener as a
+close neighbour. --min-support N drops neighbours sharing fewer than N listeners;
+--shrinkage LAMBDA scales similarity by n / (n + LAMBDA) for n shared listeners. Both keep
+the ranking exact (see recommender/support.py).
+
+spelling variants: names with one MusicBrainz id, or differing only by case, accents,
+punctuation or a leading "the", are folded into one artist (the most-played spelling shows;
+the others stay searchable). On by default for lastfm360k and plays files; --no-merge
+reproduces the classic analysis, --merge folds HetRec's names too."""
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -93,6 +112,52 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--backend", choices=BACKENDS, default="auto", help="neighbour computation (default: auto)"
     )
+    parser.add_argument(
+        "--min-support",
+        type=cli.positive_int,
+        default=DEFAULT_MIN_SUPPORT,
+        metavar="N",
+        help="neighbours must share at least N listeners "
+        f"(default: {DEFAULT_MIN_SUPPORT}, any shared listener)",
+    )
+    parser.add_argument(
+        "--shrinkage",
+        type=cli.non_negative_float,
+        default=DEFAULT_SHRINKAGE,
+        metavar="LAMBDA",
+        help="scale similarity by n / (n + LAMBDA) for n shared listeners "
+        f"(default: {DEFAULT_SHRINKAGE:g}, plain cosine)",
+    )
+    parser.add_argument(
+        "--candidates",
+        type=cli.positive_int,
+        default=None,
+        metavar="N",
+        help="cosine candidates re-ranked per artist with --min-support/--shrinkage; rows "
+        f"they cannot settle are ranked in full (default: {CANDIDATE_FACTOR} x --neighbors)",
+    )
+    merge = parser.add_mutually_exclusive_group()
+    merge.add_argument(
+        "--no-merge",
+        dest="merge_names",
+        action="store_false",
+        default=None,
+        help="keep every spelling a separate artist, as the classic analysis",
+    )
+    merge.add_argument(
+        "--merge",
+        dest="merge_names",
+        action="store_true",
+        help=f"fold spelling variants for any format (default for {', '.join(MERGE_BY_DEFAULT)})",
+    )
+    parser.add_argument(
+        "--tag-fallback",
+        type=cli.non_negative_int,
+        default=TAG_FALLBACK_LISTENERS,
+        metavar="N",
+        help="artists with fewer than N listeners get neighbours by tags, where the data has "
+        f"tags (default: {TAG_FALLBACK_LISTENERS}; 0 turns it off)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
     cli.add_common(parser, model=False)
     args = parser.parse_args(argv)
@@ -118,6 +183,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         strict=args.strict,
         delimiter=args.delimiter,
         backend=args.backend,
+        merge_names=args.merge_names,
+        support=SupportOptions(args.min_support, args.shrinkage),
+        candidates=args.candidates,
+        tag_fallback_listeners=args.tag_fallback,
     )
     output = args.output or default_model_path()
     stages = Stages(show_progress=False if args.no_progress or args.json else None)
@@ -142,11 +211,38 @@ def format_report(report: BuildReport) -> str:
             f"  merged           {report.duplicates_merged:>14,}  duplicate (user, artist) "
             "rows, plays summed"
         )
+    if report.names_merged:
+        lines.append(
+            f"  merged           {report.names_merged:>14,}  spellings folded into another "
+            "artist (kept as aliases)"
+        )
+    if report.spelling_rows_merged:
+        lines.append(
+            f"  merged           {report.spelling_rows_merged:>14,}  (user, artist) rows "
+            "joined by folding spellings, plays summed"
+        )
+    if report.homonym_keys:
+        lines.append(
+            f"  kept apart       {report.homonym_keys:>14,}  names shared by two artists "
+            "(distinct MusicBrainz ids)"
+        )
     lines += [
         f"  users            {report.users:>14,}",
         f"  artists          {report.artists:>14,}",
         f"  nonzeros         {report.nonzeros:>14,}",
         f"  neighbours each  {report.n_neighbors:>14,}",
+    ]
+    if report.min_support > 1 or report.shrinkage > 0:
+        lines.append(
+            f"  support          at least {report.min_support:,} shared listeners, "
+            f"shrinkage {report.shrinkage:g}"
+        )
+    if report.tagged_artists:
+        lines.append(
+            f"  tags             {report.tagged_artists:>14,}  artists tagged; "
+            f"{report.tag_neighbor_artists:,} with neighbours by tags"
+        )
+    lines += [
         "  seconds          "
         + ", ".join(f"{name} {sec:.2f}" for name, sec in report.stage_seconds.items())
         + f" (total {sum(report.stage_seconds.values()):.2f})",

@@ -5,15 +5,36 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 from recommender.errors import QueryError
 from recommender.model import Model
-from recommender.neighbors import query_neighbors
-from recommender.results import Candidate, ModelInfo, Neighbor, Resolution, SimilarResult
+from recommender.neighbors import EVIDENCE, query_row
+from recommender.novelty import (
+    DEFAULT_NOVELTY,
+    MIN_SHARED,
+    POOL_FACTOR,
+    Ranked,
+    check_novelty,
+    rank_discoveries,
+)
+from recommender.results import (
+    Candidate,
+    DiscoverResult,
+    Discovery,
+    ModelInfo,
+    Neighbor,
+    Resolution,
+    SimilarResult,
+)
 from recommender.store import load_model
+from recommender.support import CoListeners
+from recommender.tags import tag_neighbors
 
 #: Most name candidates returned by ``matches`` and autocomplete (Discord shows 25).
 MAX_LIMIT = 25
+#: Top tags shown with a result.
+TAGS_SHOWN = 5
 
 
 class Recommender:
@@ -33,6 +54,9 @@ class Recommender:
 
     def __init__(self, model: Model) -> None:
         self.model = model
+        self._co_listeners: CoListeners | None = None
+        self._tag_vectors: tuple[sp.csr_matrix, sp.csr_matrix] | None = None
+        self._aliases: dict[int, list[str]] | None = None
 
     @classmethod
     def load(cls, path: str | Path) -> Recommender:
@@ -65,22 +89,130 @@ class Recommender:
         Returns
         -------
         SimilarResult
-            Neighbours nearest first; none when the query did not resolve.
+            Neighbours nearest first, with the artist's top tags where the model has tags;
+            none when the query did not resolve.
         """
         _check_k(k)
         resolution = self.resolve(query)
         if resolution.artist_id is None:
             return SimilarResult(resolution)
-        return SimilarResult(resolution, self.neighbors(resolution.artist_id, k))
+        artist_id = resolution.artist_id
+        tags = tuple(self.tags(artist_id))
+        return SimilarResult(resolution, self.neighbors(artist_id, k), tags)
 
     def neighbors(self, artist_id: int, k: int) -> list[Neighbor]:
-        """The ``k`` nearest artists to ``artist_id`` (only those sharing a listener)."""
+        """The ``k`` nearest artists to ``artist_id`` (only those sharing a listener).
+
+        Artists with too few listeners may have tag neighbours instead (``evidence`` says
+        which); more than were precomputed are ranked on demand by the same rules.
+        """
         _check_k(k)
-        if k <= self.model.neighbors.k:
-            ids, distances = self.model.neighbors.row(artist_id, k)
-        else:
-            ids, distances = query_neighbors(self.model.matrix, artist_id, k)
-        return [self._neighbor(int(i), float(d)) for i, d in zip(ids, distances, strict=True)]
+        ids, distances, shared = self._row(artist_id, k)
+        evidence = self.model.neighbors.evidence_of(artist_id)
+        counts = [None] * len(ids) if shared is None else [int(n) for n in shared]
+        return [
+            self._neighbor(int(i), float(d), n, evidence)
+            for i, d, n in zip(ids, distances, counts, strict=True)
+        ]
+
+    def discover(
+        self,
+        query: str,
+        k: int = 10,
+        *,
+        novelty: float = DEFAULT_NOVELTY,
+        more_popular: bool = False,
+    ) -> DiscoverResult:
+        """Artists like the one ``query`` names that fewer people listen to.
+
+        Candidates are the artist's ``POOL_FACTOR * k`` nearest neighbours that share at least
+        ``MIN_SHARED`` listeners with it (all co-listened artists when fewer than ``k`` of
+        those are less known), ranked by
+        ``similarity * (listeners of the query / listeners) ** novelty``; see
+        :mod:`recommender.novelty`.
+
+        Parameters
+        ----------
+        query : str
+            An artist name, typed loosely.
+        k : int
+            How many artists (at least 1).
+        novelty : float
+            0 ranks by similarity alone; higher values favour less-known artists more.
+        more_popular : bool
+            Also allow artists with as many listeners as the query or more.
+
+        Returns
+        -------
+        DiscoverResult
+            Best first, each with its listeners; empty when the query did not resolve or
+            nothing less known shares its listeners.
+        """
+        _check_k(k)
+        try:
+            novelty = check_novelty(novelty)
+        except (TypeError, ValueError) as exc:
+            raise QueryError(f"novelty must be a number of at least 0, got {novelty!r}.") from exc
+        resolution = self.resolve(query)
+        if resolution.artist_id is None:
+            return DiscoverResult(resolution, novelty=novelty, more_popular=more_popular)
+
+        artist_id = resolution.artist_id
+        listeners = np.asarray(self.model.listeners)
+        own = int(listeners[artist_id])
+        evidence = self.model.neighbors.evidence_of(artist_id)
+
+        def rank(size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, Ranked]:
+            ids, distances, shared = self._row(artist_id, size)
+            if shared is None and evidence == EVIDENCE[0]:
+                # Not stored for this weighting: count them for the few candidates.
+                shared = self._counter().count(
+                    np.full(ids.size, artist_id), ids, 1.0 - distances.astype(np.float64)
+                )
+            ranked = rank_discoveries(
+                ids,
+                distances,
+                listeners,
+                own,
+                k,
+                novelty=novelty,
+                more_popular=more_popular,
+                shared=shared,
+                min_shared=MIN_SHARED if evidence == EVIDENCE[0] else 1,
+            )
+            return ids, distances, shared, ranked
+
+        ids, distances, shared, ranked = rank(POOL_FACTOR * k)
+        if ranked.order.size < k and ids.size == POOL_FACTOR * k:
+            ids, distances, shared, ranked = rank(self.n_artists)
+        discoveries = [
+            Discovery(
+                self.model.artist_names[int(ids[p])],
+                int(ids[p]),
+                int(listeners[ids[p]]),
+                float(distances[p]),
+                float(score),
+                None if shared is None else int(shared[p]),
+                evidence,
+            )
+            for p, score in zip(ranked.order, ranked.scores, strict=True)
+        ]
+        tags = tuple(self.tags(artist_id))
+        return DiscoverResult(resolution, own, discoveries, novelty, more_popular, tags)
+
+    def tags(self, artist_id: int, limit: int = TAGS_SHOWN) -> list[str]:
+        """The artist's most given tags, most users first; empty without tags."""
+        if self.model.tags is None:
+            return []
+        return self.model.tags.top(artist_id, limit)
+
+    def aliases(self, artist_id: int) -> list[str]:
+        """Other spellings folded into the artist (searchable like its name)."""
+        if self._aliases is None:
+            self._aliases = {}
+            for alias, artist in self.model.aliases:
+                self._aliases.setdefault(artist, []).append(alias)
+        return list(self._aliases.get(artist_id, []))
 
     def matches(self, query: str, limit: int = 10) -> list[Candidate]:
         """Name candidates for ``query`` with their scores (0 to 100), best first."""
@@ -101,9 +233,45 @@ class Recommender:
     def artist_name(self, artist_id: int) -> str:
         return self.model.artist_names[artist_id]
 
-    def _neighbor(self, artist_id: int, distance: float) -> Neighbor:
+    def _row(self, artist_id: int, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Ids, distances and shared counts of the ``k`` nearest, from the table or on demand."""
+        table = self.model.neighbors
+        if k <= table.k:
+            ids, distances = table.row(artist_id, k)
+            return ids, distances, table.shared_row(artist_id, k)
+        if table.evidence_of(artist_id) == EVIDENCE[1]:
+            return self._tag_row(artist_id, k)
+        return query_row(
+            self.model.matrix, artist_id, k, support=self.model.support, counter=self._counter()
+        )
+
+    def _counter(self) -> CoListeners:
+        if self._co_listeners is None:
+            self._co_listeners = CoListeners(self.model.matrix)
+        return self._co_listeners
+
+    def _tag_row(self, artist_id: int, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        assert self.model.tags is not None  # rows with tag evidence exist only with tags
+        if self._tag_vectors is None:
+            vectors = self.model.tags.vectors()
+            pattern = vectors.copy()
+            pattern.data[:] = 1.0
+            self._tag_vectors = (vectors, pattern)
+        vectors, pattern = self._tag_vectors
+        ids, distances, shared = tag_neighbors(vectors, pattern, np.array([artist_id]), k)
+        valid = ids[0] >= 0
+        return ids[0][valid], distances[0][valid], shared[0][valid]
+
+    def _neighbor(
+        self,
+        artist_id: int,
+        distance: float,
+        shared: int | None = None,
+        evidence: str = "listeners",
+    ) -> Neighbor:
         listeners = int(self.model.listeners[artist_id])
-        return Neighbor(self.model.artist_names[artist_id], distance, artist_id, listeners)
+        name = self.model.artist_names[artist_id]
+        return Neighbor(name, distance, artist_id, listeners, shared, evidence)
 
     def _candidate(self, artist_id: int, score: float) -> Candidate:
         listeners = int(np.asarray(self.model.listeners)[artist_id])

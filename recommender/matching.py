@@ -25,7 +25,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from recommender.names import normalise_name
+from recommender.names import normalise_name, normalise_names
 from recommender.results import Candidate, MatchStatus, Resolution
 
 #: Keys with the most shared trigrams that rapidfuzz scores in full, per query.
@@ -75,8 +75,10 @@ class NameIndex:
         aliases: Sequence[tuple[str, int]] = (),
     ) -> NameIndex:
         """Index artist names (artist id = position) and extra ``(alias, artist_id)`` pairs."""
-        pairs = {(normalise_name(name), i) for i, name in enumerate(names)}
-        pairs.update((normalise_name(alias), artist_id) for alias, artist_id in aliases)
+        pairs = set(zip(normalise_names(names), range(len(names)), strict=True))
+        alias_names = [alias for alias, _ in aliases]
+        alias_ids = [int(artist_id) for _, artist_id in aliases]
+        pairs.update(zip(normalise_names(alias_names), alias_ids, strict=True))
         pairs.discard(("", -1))
         entries = sorted(p for p in pairs if p[0])
         keys = [key for key, _ in entries]

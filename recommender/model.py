@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -10,9 +10,12 @@ import scipy.sparse as sp
 from recommender.matching import NameIndex
 from recommender.neighbors import NeighborTable
 from recommender.results import ModelInfo
+from recommender.support import SupportOptions
+from recommender.tags import ArtistTags
 
 #: Bumped whenever the saved layout changes; older files are refused with a rebuild hint.
-FORMAT_VERSION = 1
+#: 2: shared listeners and evidence per neighbour, aliases, support options, tags.
+FORMAT_VERSION = 2
 FORMAT_NAME = "artist-neighbours-model"
 
 
@@ -36,6 +39,12 @@ class Model:
         Name and alias lookup.
     info : ModelInfo
         What the model was built from.
+    aliases : list of (str, int)
+        Other spellings folded into an artist, with its id.
+    support : SupportOptions
+        The support options the neighbours were ranked with (reused on demand).
+    tags : ArtistTags or None
+        Tag counts per artist, where the dataset has tags.
     """
 
     artist_names: list[str]
@@ -45,6 +54,9 @@ class Model:
     matrix: sp.csr_matrix
     name_index: NameIndex
     info: ModelInfo
+    aliases: list[tuple[str, int]] = field(default_factory=list)
+    support: SupportOptions = field(default_factory=SupportOptions)
+    tags: ArtistTags | None = None
 
     @property
     def n_artists(self) -> int:

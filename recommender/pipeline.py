@@ -1,4 +1,4 @@
-"""The build: read, filter, weight, find neighbours, index names, save."""
+"""The build: read, filter, fold spellings, weight, find neighbours, index names, save."""
 
 from __future__ import annotations
 
@@ -12,21 +12,27 @@ from typing import Any
 import numpy as np
 
 from recommender import __version__
+from recommender.aliases import MergeReport, merge_spellings
 from recommender.filters import FilterOptions, apply_filters
 from recommender.matching import NameIndex
 from recommender.matrix import build_matrix, listeners, normalise_rows
 from recommender.model import FORMAT_VERSION, Model
-from recommender.neighbors import compute_neighbors
+from recommender.neighbors import EVIDENCE, compute_neighbors
 from recommender.progress import Stages, peak_memory_bytes
 from recommender.readers import read_hetrec2011, read_lastfm360k, read_plays
 from recommender.readers.lastfm360k import plays_size
 from recommender.results import ModelInfo
 from recommender.store import save_model
+from recommender.support import SupportOptions
 from recommender.table import ListeningTable
+from recommender.tags import TAG_FALLBACK_LISTENERS, with_tag_fallback
 
 logger = logging.getLogger(__name__)
 
 SAMPLE_NAME = "lastfm-360k-sample.tar.gz"
+#: Formats whose artists are free-text names, folded by default. HetRec's artists are already
+#: the dataset's own ids (one Last.fm page each), so they are left as they are unless asked.
+MERGE_BY_DEFAULT = ("lastfm360k", "plays")
 
 
 def sample_path() -> Path:
@@ -38,7 +44,12 @@ def sample_path() -> Path:
 class BuildOptions:
     """Everything a build depends on; recorded in the model's metadata.
 
-    ``input=None`` builds the embedded sample.
+    ``input=None`` builds the embedded sample. ``merge_names=None`` folds spelling variants
+    for the formats in :data:`MERGE_BY_DEFAULT` (see :mod:`recommender.aliases`); ``True`` or
+    ``False`` decides for any format. ``support`` sets the minimum shared listeners and the
+    shrinkage (see :mod:`recommender.support`); ``candidates`` the cosine candidates re-ranked
+    per artist when support is on. Artists with fewer than ``tag_fallback_listeners``
+    listeners get tag neighbours where the data has tags (0 turns that off).
     """
 
     source_format: str = "lastfm360k"
@@ -49,6 +60,17 @@ class BuildOptions:
     strict: bool = False
     delimiter: str | None = None
     backend: str = "auto"
+    merge_names: bool | None = None
+    support: SupportOptions = field(default_factory=SupportOptions)
+    candidates: int | None = None
+    tag_fallback_listeners: int = TAG_FALLBACK_LISTENERS
+
+    @property
+    def merges(self) -> bool:
+        """Whether this build folds spelling variants."""
+        if self.merge_names is None:
+            return self.source_format in MERGE_BY_DEFAULT
+        return self.merge_names
 
     def parameters(self) -> dict[str, Any]:
         return {
@@ -56,12 +78,21 @@ class BuildOptions:
             "countries": list(self.filters.countries),
             "weighting": self.weighting,
             "n_neighbors": self.n_neighbors,
+            "merge_names": self.merges,
+            **self.support.to_json(),
+            "tag_fallback_listeners": self.tag_fallback_listeners,
         }
 
 
 @dataclass
 class BuildReport:
-    """The build summary: what was read, dropped, built and how long each stage took."""
+    """The build summary: what was read, dropped, built and how long each stage took.
+
+    ``duplicates_merged`` counts (user, artist) rows repeated in the input itself;
+    ``spelling_rows_merged`` the rows that repeat a pair only because two spellings were
+    folded into one artist (both have their plays summed). ``names_merged`` spellings became
+    aliases of another artist.
+    """
 
     source: str
     output: str
@@ -75,6 +106,13 @@ class BuildReport:
     stage_seconds: dict[str, float]
     peak_memory_bytes: int
     output_bytes: int
+    names_merged: int = 0
+    spelling_rows_merged: int = 0
+    homonym_keys: int = 0
+    min_support: int = 1
+    shrinkage: float = 0.0
+    tagged_artists: int = 0
+    tag_neighbor_artists: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -95,21 +133,47 @@ def build(options: BuildOptions, output: Path, stages: Stages | None = None) -> 
     rows_read = table.rows_read
     with stages.stage("filter"):
         table = apply_filters(table, options.filters)
+        # After the filters, so that the rows folded are exactly those in the matrix.
+        merge = MergeReport(table.n_artists, table.n_artists, 0, 0)
+        aliases: list[tuple[str, int]] = []
+        if options.merges:
+            merged = merge_spellings(table)
+            table, aliases, merge = merged.table, merged.aliases, merged.report
     with stages.stage("matrix"):
-        matrix, duplicates = build_matrix(table, options.weighting)
+        matrix, repeated = build_matrix(table, options.weighting)
+        duplicates = repeated - merge.rows_merged
         normalised = normalise_rows(matrix)
+        artist_listeners = listeners(matrix)
     with stages.stage("neighbours"), stages.bar(matrix.shape[0], "neighbours", "artist") as bar:
         neighbors = compute_neighbors(
-            normalised, options.n_neighbors, backend=options.backend, progress=bar.update
+            normalised,
+            options.n_neighbors,
+            backend=options.backend,
+            progress=bar.update,
+            support=options.support,
+            candidates=options.candidates,
         )
+        if table.artist_tags is not None and options.tag_fallback_listeners > 0:
+            neighbors = with_tag_fallback(
+                neighbors, table.artist_tags, artist_listeners, options.tag_fallback_listeners
+            )
     with stages.stage("names"):
-        artist_listeners = listeners(matrix)
         names = [str(name) for name in table.artist_names]
-        name_index = NameIndex.build(names, artist_listeners)
+        name_index = NameIndex.build(names, artist_listeners, aliases)
 
     if table.dropped.total:
         logger.warning("%d rows set aside: %s", table.dropped.total, table.dropped.as_dict())
-    counts = {"rows_read": rows_read, "duplicates_merged": duplicates, **table.dropped.as_dict()}
+    counts = {
+        "rows_read": rows_read,
+        "duplicates_merged": duplicates,
+        "names_merged": merge.names_merged,
+        "spelling_rows_merged": merge.rows_merged,
+        **table.dropped.as_dict(),
+    }
+    tagged = 0 if table.artist_tags is None else table.artist_tags.n_tagged
+    by_tags = 0
+    if neighbors.evidence is not None:
+        by_tags = int(np.count_nonzero(neighbors.evidence == EVIDENCE.index("tags")))
     model = Model(
         artist_names=names,
         listeners=artist_listeners,
@@ -120,6 +184,9 @@ def build(options: BuildOptions, output: Path, stages: Stages | None = None) -> 
         matrix=normalised.astype(np.float32),
         name_index=name_index,
         info=_info(options, table, matrix.nnz, counts),
+        aliases=aliases,
+        support=options.support,
+        tags=table.artist_tags,
     )
     with stages.stage("save"):
         size = save_model(model, output)
@@ -136,6 +203,13 @@ def build(options: BuildOptions, output: Path, stages: Stages | None = None) -> 
         stage_seconds={k: round(v, 3) for k, v in stages.seconds.items()},
         peak_memory_bytes=peak_memory_bytes(),
         output_bytes=size,
+        names_merged=merge.names_merged,
+        spelling_rows_merged=merge.rows_merged,
+        homonym_keys=merge.homonym_keys,
+        min_support=options.support.min_support,
+        shrinkage=options.support.shrinkage,
+        tagged_artists=tagged,
+        tag_neighbor_artists=by_tags,
     )
 
 
@@ -152,6 +226,7 @@ def read_table(options: BuildOptions, stages: Stages | None = None) -> Listening
             path,
             strict=options.strict,
             with_profiles=bool(options.filters.countries),
+            with_mbids=options.merges,
             progress=bar.update,
         )
 

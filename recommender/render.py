@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from recommender.results import Candidate, MatchStatus, Resolution, SimilarResult
+from recommender.results import Candidate, DiscoverResult, MatchStatus, Resolution, SimilarResult
 
 
 def resolution_text(resolution: Resolution) -> list[str]:
@@ -29,12 +29,46 @@ def similar_text(result: SimilarResult) -> str:
     if not result.resolution.resolved:
         return "\n".join(lines)
     lines[0] = f"Recommendations for {lines[0]}:"
+    if result.tags:
+        lines.append(f"  tags: {', '.join(result.tags)}")
+    if result.evidence == "tags":
+        lines.append("  (too few listeners to compare listening: these share its tags)")
     if not result.neighbors:
         lines.append("  (no other artist shares a listener with this one)")
     width = max((len(n.artist) for n in result.neighbors), default=0)
     for rank, neighbor in enumerate(result.neighbors, start=1):
         lines.append(f"{rank:>3}: {neighbor.artist:<{width}}  distance {neighbor.distance:.3f}")
     return "\n".join(lines)
+
+
+def discover_text(result: DiscoverResult) -> str:
+    """Less-known artists like the query, each with its listeners, similarity and score."""
+    lines = resolution_text(result.resolution)
+    if not result.resolution.resolved:
+        return "\n".join(lines)
+    heading = "Discoveries like" if result.more_popular else "Less known than"
+    lines[0] = f"{heading} {lines[0]} ({_listeners(result.listeners)}):"
+    if result.tags:
+        lines.append(f"  tags: {', '.join(result.tags)}")
+    if not result.discoveries:
+        lines.append("  (no less-known artist shares a listener with this one)")
+    width = max((len(d.artist) for d in result.discoveries), default=0)
+    counts = [_listeners(d.listeners) for d in result.discoveries]
+    count_width = max((len(c) for c in counts), default=0)
+    for rank, (found, count) in enumerate(zip(result.discoveries, counts, strict=True), 1):
+        by = "  (tags)" if found.evidence == "tags" else ""
+        lines.append(
+            f"{rank:>3}: {found.artist:<{width}}  {count:>{count_width}}  "
+            f"similarity {1 - found.distance:.3f}  score {found.score:.3f}{by}"
+        )
+    lines.append(
+        f"  score = similarity x (listeners of the query / listeners) ^ {result.novelty:g}"
+    )
+    return "\n".join(lines)
+
+
+def _listeners(count: int) -> str:
+    return f"{count:,} listener{'' if count == 1 else 's'}"
 
 
 def matches_text(query: str, candidates: list[Candidate]) -> str:

@@ -28,12 +28,29 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class Neighbor:
-    """One similar artist and its cosine distance (1 - cosine similarity) to the query."""
+    """One similar artist and its cosine distance (1 - cosine similarity) to the query.
+
+    ``evidence`` says what the similarity rests on: ``"listeners"`` (shared listening; with
+    support options, the distance is ``1 - supported similarity``) or ``"tags"`` (tag cosine,
+    for artists with too few listeners). ``shared`` counts the listeners (or tags) the two
+    share, where the model counted them.
+    """
 
     artist: str
     distance: float
     artist_id: int
     listeners: int = 0
+    shared: int | None = None
+    evidence: str = "listeners"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "artist": self.artist,
+            "distance": round(self.distance, 6),
+            "listeners": self.listeners,
+            "shared": self.shared,
+            "evidence": self.evidence,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +73,98 @@ class SimilarResult:
     """The answer to "which artists are like this one".
 
     ``neighbors`` is empty when the query did not resolve to an artist; ``candidates`` then
-    holds the "did you mean" suggestions.
+    holds the "did you mean" suggestions. ``tags`` are the artist's top tags, where the model
+    has tags.
     """
 
     resolution: Resolution
     neighbors: list[Neighbor] = field(default_factory=list)
+    tags: tuple[str, ...] = ()
+
+    @property
+    def query(self) -> str:
+        return self.resolution.query
+
+    @property
+    def artist(self) -> str | None:
+        return self.resolution.artist
+
+    @property
+    def candidates(self) -> list[Candidate]:
+        return self.resolution.candidates
+
+    @property
+    def evidence(self) -> str:
+        """What the neighbours rest on (``"listeners"`` or ``"tags"``)."""
+        return self.neighbors[0].evidence if self.neighbors else "listeners"
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the stable JSON shape shared by the CLIs (``--json``).
+
+        ``tags`` appears only for models built from data with tags.
+        """
+        payload = {
+            "query": self.query,
+            "artist": self.artist,
+            "candidates": [
+                {"artist": c.artist, "score": round(c.score, 2)} for c in self.candidates
+            ],
+            "neighbors": [n.to_json() for n in self.neighbors],
+        }
+        if self.tags:
+            payload["tags"] = list(self.tags)
+        return payload
+
+
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    """One less-known artist like the query: its similarity, listeners and discover score."""
+
+    artist: str
+    artist_id: int
+    listeners: int
+    distance: float
+    score: float
+    shared: int | None = None
+    evidence: str = "listeners"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "artist": self.artist,
+            "listeners": self.listeners,
+            "distance": round(self.distance, 6),
+            "score": round(self.score, 6),
+            "shared": self.shared,
+            "evidence": self.evidence,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoverResult:
+    """The answer to "what like this one do fewer people know".
+
+    Attributes
+    ----------
+    resolution : Resolution
+        How the query was understood.
+    listeners : int
+        The query artist's listeners (0 when the query did not resolve).
+    discoveries : list of Discovery
+        Best score first; all with fewer listeners than the query unless ``more_popular``.
+    novelty : float
+        The knob the scores were computed with (see ``recommender.novelty``).
+    more_popular : bool
+        Whether artists with as many listeners as the query, or more, were allowed.
+    tags : tuple of str
+        The query artist's top tags, where the model has tags.
+    """
+
+    resolution: Resolution
+    listeners: int = 0
+    discoveries: list[Discovery] = field(default_factory=list)
+    novelty: float = 0.0
+    more_popular: bool = False
+    tags: tuple[str, ...] = ()
 
     @property
     def query(self) -> str:
@@ -75,16 +179,18 @@ class SimilarResult:
         return self.resolution.candidates
 
     def to_json(self) -> dict[str, Any]:
-        """Return the stable JSON shape shared by the CLIs (``--json``)."""
+        """The JSON shape of ``python -m recommender.discover --json``."""
         return {
             "query": self.query,
             "artist": self.artist,
+            "listeners": self.listeners,
+            "novelty": self.novelty,
+            "more_popular": self.more_popular,
+            "tags": list(self.tags),
             "candidates": [
                 {"artist": c.artist, "score": round(c.score, 2)} for c in self.candidates
             ],
-            "neighbors": [
-                {"artist": n.artist, "distance": round(n.distance, 6)} for n in self.neighbors
-            ],
+            "discoveries": [d.to_json() for d in self.discoveries],
         }
 
 

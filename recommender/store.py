@@ -24,6 +24,8 @@ from recommender.matching import NameIndex
 from recommender.model import FORMAT_NAME, FORMAT_VERSION, Model
 from recommender.neighbors import NeighborTable
 from recommender.results import ModelInfo
+from recommender.support import SupportOptions
+from recommender.tags import ArtistTags
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +102,7 @@ def load_model(path: str | Path, *, mmap: bool = True) -> Model:
 
 def _to_payload(model: Model) -> dict[str, Any]:
     matrix = model.matrix
+    tags = model.tags
     return {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
@@ -109,14 +112,29 @@ def _to_payload(model: Model) -> dict[str, Any]:
         "plays": np.asarray(model.plays),
         "neighbor_ids": model.neighbors.ids,
         "neighbor_distances": model.neighbors.distances,
-        "matrix": {
-            "data": matrix.data.astype(np.float32),
-            "indices": matrix.indices,
-            "indptr": matrix.indptr,
-            "shape": matrix.shape,
-        },
+        "neighbor_shared": model.neighbors.shared,
+        "neighbor_evidence": model.neighbors.evidence,
+        "matrix": _sparse_state(matrix, np.float32),
         "name_index": model.name_index.to_state(),
+        "aliases": [list(pair) for pair in model.aliases],
+        "support": model.support.to_json(),
+        "tags": None
+        if tags is None
+        else {"counts": _sparse_state(tags.counts, np.int32), "names": list(tags.names)},
     }
+
+
+def _sparse_state(matrix: sp.csr_matrix, dtype: type) -> dict[str, Any]:
+    return {
+        "data": matrix.data.astype(dtype),
+        "indices": matrix.indices,
+        "indptr": matrix.indptr,
+        "shape": matrix.shape,
+    }
+
+
+def _sparse(state: dict[str, Any]) -> sp.csr_matrix:
+    return sp.csr_matrix((state["data"], state["indices"], state["indptr"]), shape=state["shape"])
 
 
 def _from_payload(payload: object, source: Path) -> Model:
@@ -129,18 +147,25 @@ def _from_payload(payload: object, source: Path) -> Model:
             f"{FORMAT_VERSION}: {REBUILD_HINT} again with this version."
         )
     try:
-        stored = payload["matrix"]
-        matrix = sp.csr_matrix(
-            (stored["data"], stored["indices"], stored["indptr"]), shape=stored["shape"]
-        )
+        tags = payload["tags"]
         return Model(
             artist_names=payload["artist_names"],
             listeners=payload["listeners"],
             plays=payload["plays"],
-            neighbors=NeighborTable(payload["neighbor_ids"], payload["neighbor_distances"]),
-            matrix=matrix,
+            neighbors=NeighborTable(
+                payload["neighbor_ids"],
+                payload["neighbor_distances"],
+                payload["neighbor_shared"],
+                payload["neighbor_evidence"],
+            ),
+            matrix=_sparse(payload["matrix"]),
             name_index=NameIndex.from_state(payload["name_index"]),
             info=ModelInfo(**payload["info"]),
+            aliases=[(str(alias), int(artist)) for alias, artist in payload["aliases"]],
+            support=SupportOptions(**payload["support"]),
+            tags=None
+            if tags is None
+            else ArtistTags(_sparse(tags["counts"]), np.array(tags["names"], dtype=object)),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelError(f"{source} is damaged or incomplete ({exc!r}): {REBUILD_HINT}.") from exc

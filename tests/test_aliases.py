@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -165,3 +167,62 @@ def test_property_batch_keys_equal_single_keys(names):
 @given(st.lists(st.text(alphabet=st.characters(max_codepoint=127), max_size=12), max_size=8))
 def test_property_batch_keys_equal_single_keys_ascii(names):
     assert normalise_names(names) == [normalise_name(n) for n in names]
+
+
+@pytest.fixture(scope="module")
+def sample_builds(tmp_path_factory):
+    """The embedded sample built with folding (the default for 360K data) and without."""
+    from recommender.pipeline import BuildOptions, build
+    from recommender.progress import Stages
+
+    folder = tmp_path_factory.mktemp("merge")
+    quiet = Stages(show_progress=False)
+    merged = build(BuildOptions(n_neighbors=10), folder / "merged.joblib", quiet)
+    classic = build(BuildOptions(n_neighbors=10, merge_names=False), folder / "c.joblib", quiet)
+    return folder, merged, classic
+
+
+def test_build_counts_folded_names_and_rows_apart_from_file_duplicates(sample_builds):
+    _, merged, classic = sample_builds
+    assert classic.names_merged == classic.spelling_rows_merged == 0
+    assert merged.names_merged == classic.artists - merged.artists > 0
+    assert merged.spelling_rows_merged > 0
+    # Duplicates in the file are the same whether or not spellings are folded.
+    assert merged.duplicates_merged == classic.duplicates_merged
+    kept = merged.rows_read - sum(merged.dropped.values())
+    assert kept - merged.nonzeros == merged.duplicates_merged + merged.spelling_rows_merged
+
+
+def test_folded_spellings_resolve_to_one_artist(sample_builds):
+    from recommender import Recommender
+    from recommender.results import MatchStatus
+
+    folder, _, _ = sample_builds
+    rec = Recommender.load(folder / "merged.joblib")
+    for variants in [("the beatles", "beatles"), ("björk", "bjork"), ("2pac", "tupac")]:
+        resolved = {rec.resolve(v).artist_id for v in variants}
+        assert len(resolved) == 1, variants
+        assert rec.resolve(variants[1]).status is MatchStatus.EXACT
+    beatles = rec.resolve("beatles")
+    assert beatles.artist == "the beatles"  # the most-played spelling is shown
+    assert rec.aliases(beatles.artist_id) == ["beatles"]
+
+    # Without folding, the two spellings are two artists splitting the listeners.
+    classic = Recommender.load(folder / "c.joblib")
+    assert len(classic.model.name_index.exact("beatles")) == 2
+    assert rec.model.name_index.exact("beatles") == [beatles.artist_id]
+
+
+def test_build_summary_and_no_merge_flag(tmp_path, capsys):
+    from recommender import build as build_cli
+
+    assert build_cli.main(["--output", str(tmp_path / "m.joblib"), "--no-progress"]) == 0
+    text = capsys.readouterr().out
+    assert "spellings folded into another artist (kept as aliases)" in text
+    assert "(user, artist) rows joined by folding spellings, plays summed" in text
+
+    argv = ["--output", str(tmp_path / "c.joblib"), "--no-merge", "--json"]
+    assert build_cli.main(argv) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["names_merged"] == 0
+    assert report["spelling_rows_merged"] == 0

@@ -115,3 +115,59 @@ def test_real_fallback_gives_thin_artists_tag_neighbours(hetrec):
     assert tagged[by_tags].all()
     thin = np.flatnonzero(by_tags)[0]
     assert (fallback.shared[thin][fallback.ids[thin] >= 0] >= 1).all()
+
+
+@pytest.fixture(scope="module")
+def hetrec_model(hetrec_dir, tmp_path_factory):
+    from recommender.pipeline import BuildOptions, build
+    from recommender.progress import Stages
+
+    path = tmp_path_factory.mktemp("hetrec-model") / "model.joblib"
+    options = BuildOptions(source_format="hetrec2011", input=hetrec_dir, n_neighbors=10)
+    report = build(options, path, Stages(show_progress=False))
+    return path, report
+
+
+def test_build_reports_tags(hetrec_model):
+    _, report = hetrec_model
+    assert report.tagged_artists > 12_000
+    assert 5_000 < report.tag_neighbor_artists < report.tagged_artists
+    assert report.artists == 17_632  # HetRec's own artist ids are not folded by default
+
+
+def test_facade_gives_top_tags_and_says_which_evidence(hetrec_model):
+    from recommender import Recommender
+    from recommender.render import similar_text
+
+    rec = Recommender.load(hetrec_model[0])
+    result = rec.similar("Arctic Monkeys", 3)
+    assert result.tags[:2] == ("indie rock", "indie")
+    assert rec.tags(result.resolution.artist_id, 2) == ["indie rock", "indie"]
+    assert [n.evidence for n in result.neighbors] == ["listeners"] * 3
+    assert result.to_json()["tags"][:2] == ["indie rock", "indie"]
+    assert "  tags: indie rock, indie" in similar_text(result)
+
+    model = rec.model
+    thin = int(np.flatnonzero(model.neighbors.evidence == 1)[0])
+    assert model.listeners[thin] < 3
+    neighbors = rec.neighbors(thin, 5)
+    assert neighbors
+    assert all(n.evidence == "tags" for n in neighbors)
+    assert all(n.shared >= 1 for n in neighbors)
+    # More than precomputed: ranked on demand by tags too, the first ones unchanged.
+    longer = rec.neighbors(thin, 40)
+    assert [n.artist_id for n in longer[:5]] == [n.artist_id for n in neighbors]
+    assert all(n.evidence == "tags" for n in longer)
+
+
+def test_round_trip_keeps_tags_evidence_and_shared(hetrec_model, tmp_path):
+    from recommender.store import load_model, save_model
+
+    model = load_model(hetrec_model[0])
+    save_model(model, tmp_path / "again.joblib")
+    copy = load_model(tmp_path / "again.joblib", mmap=False)
+    assert (copy.tags.counts != model.tags.counts).nnz == 0
+    assert list(copy.tags.names) == list(model.tags.names)
+    np.testing.assert_array_equal(copy.neighbors.evidence, model.neighbors.evidence)
+    np.testing.assert_array_equal(copy.neighbors.shared, model.neighbors.shared)
+    assert copy.support == model.support

@@ -33,6 +33,17 @@ def _ratio(value: Any) -> str:
     return "–" if value is None or value != value else f"{value:.1f}x"
 
 
+def _load_line(meta: dict[str, Any]) -> list[str]:
+    start, end = meta.get("load_average_start"), meta.get("load_average_end")
+    if not start or not end:
+        return []
+    return [
+        f"- **Load average** (1, 5, 15 min): {', '.join(f'{v:.2f}' for v in start)} at the "
+        f"start, {', '.join(f'{v:.2f}' for v in end)} at the end (2 cores; other work on the "
+        "machine competes with the benchmark)"
+    ]
+
+
 def _header(result: dict[str, Any]) -> list[str]:
     meta, config, machine = result["meta"], result["config"], result["meta"]["machine"]
     versions = ", ".join(f"{name} {version}" for name, version in machine["versions"].items())
@@ -49,6 +60,7 @@ def _header(result: dict[str, Any]) -> list[str]:
         f"- **Scale:** {config['scale']:g} of full size, seed {config['seed']}, "
         f"{config['repeat']} alternating rounds, popularity threshold "
         f"{config['threshold']:,} plays (40,000 x scale), country {config['country']!r}",
+        *_load_line(meta),
         "",
         "Targets are stated for full scale on 2 cores. Times are wall-clock; CPU is user +"
         " system; peak RSS is the kernel's `ru_maxrss` for the child process (`os.wait4`).",
@@ -244,6 +256,7 @@ def chart(result: dict[str, Any], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib import ticker
 
     figure, (left, right) = plt.subplots(1, 2, figsize=(13, 5), width_ratios=[1, 1.3])
     rounds = result["rounds"]
@@ -254,20 +267,45 @@ def chart(result: dict[str, Any], path: Path) -> None:
         positions = [i + offset * width for i in range(len(values))]
         left.bar(positions, values, width, label=label)
     left.axhline(15, color="black", linestyle="--", linewidth=1, label="target (wall) 15x")
+    left.set_ylim(0, max(17, *[v for v in values if v == v]) * 1.15)
     left.set_xticks([i + width for i in range(len(rounds) + 1)])
     left.set_xticklabels([f"pair {i}" for i in range(1, len(rounds) + 1)] + ["median"])
     left.set_ylabel("A / B (higher: B better)")
     left.set_title("Filtered build: classic A over ours B")
-    left.legend()
+    left.legend(loc="upper left", ncols=2, fontsize="small")
 
     checks = [c for c in targets.checks(result) if c.ratio_to_limit == c.ratio_to_limit]
     colours = ["tab:green" if c.met else "tab:red" for c in checks]
     right.barh([c.name for c in checks], [c.ratio_to_limit for c in checks], color=colours)
     right.axvline(1, color="black", linewidth=1)
     right.set_xscale("log")
+    ratios = [c.ratio_to_limit for c in checks] or [1.0]
+    right.set_xticks([0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100])
+    right.set_xlim(min(0.5, *ratios) * 0.8, max(2.0, *ratios) * 1.25)
+    right.xaxis.set_major_formatter(ticker.FuncFormatter(lambda x, _: f"{x:g}"))
+    right.xaxis.set_minor_formatter(ticker.NullFormatter())
     right.set_xlabel("measured / limit (left of 1: target met)")
     right.set_title(f"Targets at scale {result['config']['scale']:g}")
     right.invert_yaxis()
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Re-render RESULTS.md and the chart from a saved raw JSON result."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.report")
+    parser.add_argument("result", type=Path, help="raw JSON written by python -m benchmarks")
+    parser.add_argument("--results", type=Path, default=Path(__file__).parent / "RESULTS.md")
+    parser.add_argument("--chart", type=Path, default=Path(__file__).parent / "ratios.png")
+    args = parser.parse_args(argv)
+    result = json.loads(args.result.read_text())
+    chart(result, args.chart)
+    args.results.write_text(markdown(result, args.chart))
+
+
+if __name__ == "__main__":
+    main()

@@ -118,6 +118,7 @@ def _meta(argv: list[str] | None) -> dict[str, Any]:
         "dirty": bool(_git("status", "--porcelain", "--", "recommender", "benchmarks")),
         "command": shlex.join(["python", "-m", "benchmarks", *arguments]),
         "machine": machine(),
+        "load_average_end": [round(x, 2) for x in os.getloadavg()],
     }
 
 
@@ -154,7 +155,8 @@ def build_command(source: Path, output: Path, threshold: int, country: str | Non
         "--json",
         "--no-progress",
     ]
-    return command + (["--country", country] if country else [])
+    # The filtered build reproduces the classic analysis, so it keeps every spelling apart.
+    return command + (["--country", country, "--no-merge"] if country else [])
 
 
 def _round(args: argparse.Namespace, data: Path, work: Path, threshold: int) -> dict[str, Any]:
@@ -237,6 +239,7 @@ def run(args: argparse.Namespace, argv: list[str] | None = None) -> dict[str, An
     threshold = round(FULL_THRESHOLD * args.scale)
     work = data / "models"
     work.mkdir(exist_ok=True)
+    load_start = [round(x, 2) for x in os.getloadavg()]
 
     rounds = []
     for index in range(args.repeat):
@@ -251,7 +254,7 @@ def run(args: argparse.Namespace, argv: list[str] | None = None) -> dict[str, An
                 model, args.queries, args.baseline_queries, args.seed, args.cold_starts
             )
     return {
-        "meta": _meta(argv),
+        "meta": {**_meta(argv), "load_average_start": load_start},
         "config": {
             "scale": args.scale,
             "seed": args.seed,

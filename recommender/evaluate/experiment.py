@@ -23,6 +23,7 @@ from recommender.evaluate import metrics
 from recommender.evaluate.anchors import MISSING_NOTE, implicit_available
 from recommender.evaluate.methods import (
     DEFAULT_NEIGHBOR_COUNTS,
+    PROPOSED,
     REFERENCE,
     Method,
     SplitData,
@@ -291,5 +292,6 @@ def _settings(options: EvaluationOptions) -> dict[str, object]:
             "countries": list(options.build.filters.countries),
         },
         "merge_names": options.build.merges,
+        "proposed": PROPOSED.name,
         "confidence": f"{metrics.CONFIDENCE:.0%} normal approximation over users",
     }

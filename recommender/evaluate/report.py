@@ -173,7 +173,7 @@ def plot(evaluation: Evaluation, path: str | Path) -> Path:
                 names,
                 [i.mean for i in intervals],
                 xerr=[i.half_width for i in intervals],
-                color=["#4c72b0" if n != result.reference else "#dd8452" for n in names],
+                color=[_colour(n, result, evaluation.settings) for n in names],
                 ecolor="#333333",
                 capsize=2,
             )
@@ -183,9 +183,18 @@ def plot(evaluation: Evaluation, path: str | Path) -> Path:
     figure.suptitle(f"{evaluation.dataset}, {evaluation.created[:10]} (95% CI)", fontsize=10)
     figure.tight_layout()
     path = Path(path)
-    figure.savefig(path, dpi=110)
+    figure.savefig(path, dpi=110, bbox_inches="tight")
     logger.info("chart saved to %s", path)
     return path
+
+
+def _colour(name: str, result: SplitResult, settings: dict[str, Any]) -> str:
+    """Reference orange, proposed default green, the rest blue."""
+    if name == result.reference:
+        return "#dd8452"
+    if name == settings.get("proposed"):
+        return "#55a868"
+    return "#4c72b0"
 
 
 def _row(item: MethodResult, names: list[str]) -> list[str]:

@@ -128,9 +128,10 @@ def asymmetric_similarities(
     for start, stop in _blocks(normalised, transposed):
         product = (normalised[start:stop] @ transposed).tocsr()
         rows = np.repeat(np.arange(start, stop), np.diff(product.indptr))
+        # Shared listeners are read off the cosine product, so count them before rescaling.
+        shared = None if counter is None else counter.count_product(np.arange(start, stop), product)
         product.data *= scale[product.indices] / scale[rows]
-        if counter is not None:
-            shared = counter.count_product(np.arange(start, stop), product)
+        if shared is not None:
             product.data = support.score(product.data, shared)
         product.data[product.indices == rows] = 0.0
         ids, values = top_n(product, options.k)

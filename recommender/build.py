@@ -15,7 +15,6 @@ from recommender.progress import Stages
 from recommender.readers import FORMATS
 from recommender.store import default_model_path
 from recommender.support import (
-    CANDIDATE_FACTOR,
     DEFAULT_MIN_SUPPORT,
     DEFAULT_SHRINKAGE,
     SupportOptions,
@@ -128,14 +127,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="scale similarity by n / (n + LAMBDA) for n shared listeners "
         f"(default: {DEFAULT_SHRINKAGE:g}, plain cosine)",
     )
-    parser.add_argument(
-        "--candidates",
-        type=cli.positive_int,
-        default=None,
-        metavar="N",
-        help="cosine candidates re-ranked per artist with --min-support/--shrinkage; rows "
-        f"they cannot settle are ranked in full (default: {CANDIDATE_FACTOR} x --neighbors)",
-    )
     merge = parser.add_mutually_exclusive_group()
     merge.add_argument(
         "--no-merge",
@@ -185,7 +176,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         backend=args.backend,
         merge_names=args.merge_names,
         support=SupportOptions(args.min_support, args.shrinkage),
-        candidates=args.candidates,
         tag_fallback_listeners=args.tag_fallback,
     )
     output = args.output or default_model_path()

@@ -5,45 +5,41 @@ query are neighbours (the rest are all at distance 1, which ranks nothing). Ties
 the smaller artist id, so a build is deterministic; the query artist never appears in its own
 list.
 
-Two backends compute the same table: ``scipy`` multiplies the matrix by its transpose a block of
-rows at a time and ranks every product (the reference), and ``topn`` uses ``sparse_dot_topn``,
-a multi-threaded sparse product that keeps only the best ``k + 1`` entries per row and never
-holds the full artist x artist product. The tests hold them equal to each other and to
-scikit-learn's brute-force ``NearestNeighbors``.
+Two backends compute the same table: ``numba`` runs a compiled kernel (see
+:mod:`recommender.topk`) that ranks each artist's co-listened artists one row at a time, on all
+cores, without ever holding the artist x artist product; ``scipy`` multiplies the matrix by its
+transpose a block of rows at a time and ranks every product with numpy (the reference). The
+tests hold them equal to each other and to scikit-learn's brute-force ``NearestNeighbors``.
 
 With support options on (see :mod:`recommender.support`), neighbours are ranked by supported
 similarity (cosine shrunk by the number of shared listeners, and none below a minimum) and the
-stored distance is ``1 - supported similarity``. Both backends still give the exact ranking:
-``topn`` ranks the best ``CANDIDATE_FACTOR * k`` cosine candidates, and since supported
-similarity never exceeds cosine, a row whose k-th supported score beats the smallest cosine the
-product kept cannot be improved from outside the candidates; the other rows are redone with the
-full product. The table also records how many listeners each neighbour shares.
+stored distance is ``1 - supported similarity``. Both backends rank exactly: the kernel counts
+the listeners every pair shares as it goes, the reference counts them on the binary pattern.
+The table also records how many listeners each neighbour shares.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
-from recommender.support import CANDIDATE_FACTOR, CoListeners, SupportOptions
+from recommender.support import CoListeners, SupportOptions
+from recommender.topk import quantise, top_k
 
 logger = logging.getLogger(__name__)
 
-BACKENDS = ("auto", "topn", "scipy")
+BACKENDS = ("auto", "numba", "scipy")
 #: What a neighbour list rests on, by code in ``NeighborTable.evidence``.
 EVIDENCE = ("listeners", "tags")
 
-#: Similarities equal to this many decimals count as ties (broken by artist id).
-_TIE_DECIMALS = 12
 #: Multiply-adds per scipy block: bounds the memory of one block's full product.
 _SCIPY_BLOCK_FLOPS = 20_000_000
-#: Rows per sparse_dot_topn call: small enough for a smooth progress bar.
-_TOPN_BLOCK_ROWS = 16_384
+#: Rows per kernel call: small enough for a smooth progress bar.
+_KERNEL_BLOCK_ROWS = 8_192
 
 
 @dataclass(frozen=True)
@@ -98,7 +94,6 @@ def compute_neighbors(
     n_threads: int | None = None,
     progress: Callable[[int], None] | None = None,
     support: SupportOptions | None = None,
-    candidates: int | None = None,
 ) -> NeighborTable:
     """Compute every artist's ``k`` nearest neighbours by cosine distance.
 
@@ -108,72 +103,78 @@ def compute_neighbors(
         Artist x user matrix with L2-normalised rows (see ``normalise_rows``).
     k : int
         Neighbours to keep per artist.
-    backend : {"auto", "topn", "scipy"}
-        ``auto`` takes ``topn`` when sparse_dot_topn is installed.
+    backend : {"auto", "numba", "scipy"}
+        ``auto`` is ``numba``, the compiled kernel; ``scipy`` is the numpy reference.
     n_threads : int, optional
-        Threads for the ``topn`` backend; defaults to the number of CPUs.
+        Threads for the ``numba`` backend; defaults to the number of CPUs.
     progress : callable, optional
         Called with the number of artist rows finished, block by block.
     support : SupportOptions, optional
         Minimum shared listeners and shrinkage; the default is plain cosine.
-    candidates : int, optional
-        Cosine candidates per artist re-ranked when support is on (``topn`` backend);
-        defaults to ``CANDIDATE_FACTOR * k``. Fewer makes the product cheaper and leaves more
-        rows to redo exactly; the result is the same.
 
     Returns
     -------
     NeighborTable
-        With ``shared`` counted when support is on or the matrix is binary.
+        With the listeners each neighbour shares with its artist in ``shared``.
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
-    if backend == "auto":
-        backend = "topn" if _has_topn() else "scipy"
     support = support or SupportOptions()
     matrix = sp.csr_matrix(matrix, dtype=np.float64)
+    matrix.sort_indices()
     transposed = matrix.T.tocsr()
     counter = CoListeners(matrix)
-    counted = support.active or counter.binary
-    ids = np.full((matrix.shape[0], k), -1, dtype=np.int32)
-    distances = np.full((matrix.shape[0], k), np.inf, dtype=np.float32)
-    shared = np.zeros((matrix.shape[0], k), dtype=np.int32) if counted else None
-    ranker = _Ranker(transposed, counter, support, k, candidates or CANDIDATE_FACTOR * k)
+    n = matrix.shape[0]
+    ids = np.full((n, k), -1, dtype=np.int32)
+    distances = np.full((n, k), np.inf, dtype=np.float32)
+    shared = np.zeros((n, k), dtype=np.int32)
 
-    blocks = _topn_blocks(matrix) if backend == "topn" else _scipy_blocks(matrix, transposed)
-    threads = n_threads or os.cpu_count() or 1
-    redone = 0
+    if backend == "scipy":
+        blocks = _scipy_blocks(matrix, transposed)
+    else:
+        blocks = [(start, min(start + _KERNEL_BLOCK_ROWS, n))
+                  for start in range(0, n, _KERNEL_BLOCK_ROWS)]  # fmt: skip
     for start, stop in blocks:
-        block = matrix[start:stop]
-        self_ids = np.arange(start, stop)
-        if support.active:
-            block_ids, block_distances, block_shared, block_redone = ranker.supported(
-                block, self_ids, backend, threads
+        if backend == "scipy":
+            block_ids, block_distances, block_shared = _exact_block(
+                matrix[start:stop], transposed, np.arange(start, stop), k, support, counter
             )
-            redone += block_redone
         else:
-            if backend == "topn":
-                block_ids, block_distances = _topn_block(block, transposed, self_ids, k, threads)
-            else:
-                block_ids, block_distances = rank_rows((block @ transposed).tocsr(), self_ids, k)
-            block_shared = _cosine_shared(counter, self_ids, block_ids, block_distances)
+            block_ids, similarities, block_shared = top_k(
+                matrix, transposed, start, stop, k, min_support=support.min_support,
+                shrinkage=support.shrinkage, n_threads=n_threads,
+            )  # fmt: skip
+            block_distances = np.where(block_ids >= 0, np.clip(1.0 - similarities, 0.0, 2.0),
+                                       np.inf)  # fmt: skip
         ids[start:stop] = block_ids
         distances[start:stop] = block_distances
-        if shared is not None:
-            shared[start:stop] = block_shared
+        shared[start:stop] = block_shared
         if progress is not None:
             progress(stop - start)
     logger.info(
-        "neighbours: top %d for %d artists (%s backend, min support %d, shrinkage %g, "
-        "%d rows ranked in full)",
-        k,
-        matrix.shape[0],
-        backend,
-        support.min_support,
-        support.shrinkage,
-        redone,
-    )
+        "neighbours: top %d for %d artists (%s backend, min support %d, shrinkage %g)",
+        k, n, backend, support.min_support, support.shrinkage,
+    )  # fmt: skip
     return NeighborTable(ids=ids, distances=distances, shared=shared)
+
+
+def _exact_block(
+    rows: sp.csr_matrix,
+    transposed: sp.csr_matrix,
+    self_ids: np.ndarray,
+    k: int,
+    support: SupportOptions,
+    counter: CoListeners,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Reference ranking of some rows from their full product with every artist."""
+    product = (rows @ transposed).tocsr()
+    product.sort_indices()
+    counts = counter.count_product(self_ids, product)
+    if support.active:
+        return _rank_supported(product, counts, self_ids, k, support)
+    ids, distances, kept = _rank(product, self_ids, k, counts)
+    assert kept is not None
+    return ids, distances, kept
 
 
 def query_neighbors(
@@ -262,7 +263,7 @@ def _rank(
     rows, cols, sims = rows[keep], cols[keep], sims[keep]
     entry = np.flatnonzero(keep)
 
-    order = np.lexsort((cols, -np.round(sims, _TIE_DECIMALS), rows))
+    order = np.lexsort((cols, -quantise(sims), rows))
     rows, cols, sims, entry = rows[order], cols[order], sims[order], entry[order]
     rank = np.arange(rows.shape[0]) - np.searchsorted(rows, rows, side="left")
     top = rank < k
@@ -307,94 +308,6 @@ def _cosine_shared(
     return shared
 
 
-class _Ranker:
-    """Supported ranking of row blocks: candidates from the product, exact where unsure."""
-
-    def __init__(
-        self,
-        transposed: sp.csr_matrix,
-        counter: CoListeners,
-        support: SupportOptions,
-        k: int,
-        candidates: int,
-    ) -> None:
-        self.transposed = transposed
-        self.counter = counter
-        self.support = support
-        self.k = k
-        self.candidates = max(candidates, k)
-
-    def supported(
-        self, block: sp.csr_matrix, self_ids: np.ndarray, backend: str, threads: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-        """Ids, distances and shared listeners of a block's rows, and how many were redone."""
-        if backend == "scipy":
-            return (*self.exact(block, self_ids), 0)
-        from sparse_dot_topn import sp_matmul_topn
-
-        top_n = self.candidates + 1  # the artist itself is usually among them
-        product = sp_matmul_topn(block, self.transposed, top_n=top_n, n_threads=threads)
-        rows = np.repeat(np.arange(block.shape[0]), np.diff(product.indptr))
-        shared = self.counter.count(self_ids[rows], product.indices, product.data)
-        ids, distances, kept = _rank_supported(product, shared, self_ids, self.k, self.support)
-
-        # Outside the candidates every cosine, and so every supported score, is at most the
-        # smallest cosine kept; a row whose k-th score is above that is exact.
-        full = np.flatnonzero(np.diff(product.indptr) == top_n)
-        if full.size:
-            entries = product.indptr[full][:, None] + np.arange(top_n)
-            smallest = product.data[entries].min(axis=1)
-            kth = 1.0 - distances[full, self.k - 1].astype(np.float64)
-            unsure = full[~(kth > smallest + 1e-6)]
-            if unsure.size:
-                ids[unsure], distances[unsure], kept[unsure] = self.exact(
-                    block[unsure], self_ids[unsure]
-                )
-            return ids, distances, kept, int(unsure.size)
-        return ids, distances, kept, 0
-
-    def exact(
-        self, rows: sp.csr_matrix, self_ids: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Rank every co-listened artist of some rows (full products, in bounded blocks)."""
-        ids = np.full((rows.shape[0], self.k), -1, dtype=np.int32)
-        distances = np.full((rows.shape[0], self.k), np.inf, dtype=np.float32)
-        shared = np.zeros((rows.shape[0], self.k), dtype=np.int32)
-        for start, stop in _scipy_blocks(rows, self.transposed):
-            product = (rows[start:stop] @ self.transposed).tocsr()
-            product.sort_indices()
-            part = self_ids[start:stop]
-            counts = self.counter.count_product(part, product)
-            ids[start:stop], distances[start:stop], shared[start:stop] = _rank_supported(
-                product, counts, part, self.k, self.support
-            )
-        return ids, distances, shared
-
-
-def _topn_block(
-    block: sp.csr_matrix, transposed: sp.csr_matrix, self_ids: np.ndarray, k: int, threads: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Top k with sparse_dot_topn; rows where a tie may cross the cut are redone exactly."""
-    from sparse_dot_topn import sp_matmul_topn
-
-    # k + 2: the artist itself is usually kept and dropped, and one more shows whether the
-    # k-th value is tied with entries the product had to cut.
-    top_n = k + 2
-    product = sp_matmul_topn(block, transposed, top_n=top_n, n_threads=threads)
-    ids, distances = rank_rows(product, self_ids, k)
-
-    full = np.flatnonzero(np.diff(product.indptr) == top_n)
-    if full.size:
-        entries = product.indptr[full][:, None] + np.arange(top_n)
-        smallest = product.data[entries].min(axis=1)
-        kth = 1.0 - distances[full, k - 1].astype(np.float64)
-        tied = full[np.abs(kth - smallest) <= 1e-6]
-        if tied.size:
-            exact = (block[tied] @ transposed).tocsr()
-            ids[tied], distances[tied] = rank_rows(exact, self_ids[tied], k)
-    return ids, distances
-
-
 def _scipy_blocks(matrix: sp.csr_matrix, transposed: sp.csr_matrix) -> list[tuple[int, int]]:
     """Row blocks whose product needs at most about ``_SCIPY_BLOCK_FLOPS`` multiply-adds."""
     user_degree = np.diff(transposed.indptr)
@@ -410,16 +323,3 @@ def _scipy_blocks(matrix: sp.csr_matrix, transposed: sp.csr_matrix) -> list[tupl
         blocks.append((start, min(stop, matrix.shape[0])))
         start = stop
     return blocks
-
-
-def _topn_blocks(matrix: sp.csr_matrix) -> list[tuple[int, int]]:
-    n = matrix.shape[0]
-    return [(start, min(start + _TOPN_BLOCK_ROWS, n)) for start in range(0, n, _TOPN_BLOCK_ROWS)]
-
-
-def _has_topn() -> bool:
-    try:
-        import sparse_dot_topn  # noqa: F401
-    except ImportError:
-        return False
-    return True

@@ -47,9 +47,9 @@ class BuildOptions:
     ``input=None`` builds the embedded sample. ``merge_names=None`` folds spelling variants
     for the formats in :data:`MERGE_BY_DEFAULT` (see :mod:`recommender.aliases`); ``True`` or
     ``False`` decides for any format. ``support`` sets the minimum shared listeners and the
-    shrinkage (see :mod:`recommender.support`); ``candidates`` the cosine candidates re-ranked
-    per artist when support is on. Artists with fewer than ``tag_fallback_listeners``
-    listeners get tag neighbours where the data has tags (0 turns that off).
+    shrinkage (see :mod:`recommender.support`). Artists with fewer than
+    ``tag_fallback_listeners`` listeners get tag neighbours where the data has tags (0 turns
+    that off).
     """
 
     source_format: str = "lastfm360k"
@@ -62,7 +62,6 @@ class BuildOptions:
     backend: str = "auto"
     merge_names: bool | None = None
     support: SupportOptions = field(default_factory=SupportOptions)
-    candidates: int | None = None
     tag_fallback_listeners: int = TAG_FALLBACK_LISTENERS
 
     @property
@@ -151,7 +150,6 @@ def build(options: BuildOptions, output: Path, stages: Stages | None = None) -> 
             backend=options.backend,
             progress=bar.update,
             support=options.support,
-            candidates=options.candidates,
         )
         if table.artist_tags is not None and options.tag_fallback_listeners > 0:
             neighbors = with_tag_fallback(

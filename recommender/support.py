@@ -28,8 +28,6 @@ import scipy.sparse as sp
 DEFAULT_MIN_SUPPORT = 1
 #: Default ``--shrinkage``: 0 leaves cosine unchanged.
 DEFAULT_SHRINKAGE = 0.0
-#: With support on, each artist's best ``CANDIDATE_FACTOR * k`` cosine neighbours are re-ranked.
-CANDIDATE_FACTOR = 4
 #: Pairs expanded at once while counting shared listeners (bounds memory).
 _PAIR_CHUNK = 1 << 22
 

@@ -26,7 +26,7 @@ def binary_matrix(artists: list[set[int]], n_users: int | None = None) -> sp.csr
     return sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(artists), n_users))
 
 
-@pytest.mark.parametrize("backend", ["scipy", "topn"])
+@pytest.mark.parametrize("backend", ["scipy", "numba"])
 def test_known_distances_and_order(backend):
     table = compute_neighbors(normalise_rows(binary_matrix(KNOWN)), 4, backend=backend)
 
@@ -37,7 +37,7 @@ def test_known_distances_and_order(backend):
     assert np.isinf(table.distances[0, 3])
 
 
-@pytest.mark.parametrize("backend", ["scipy", "topn"])
+@pytest.mark.parametrize("backend", ["scipy", "numba"])
 def test_artist_never_its_own_neighbour_and_ties_go_to_smaller_id(backend):
     # a0..a3 all have the same single listener: every pair is at distance 0.
     table = compute_neighbors(
@@ -76,7 +76,7 @@ def assert_equals_brute_force(matrix: sp.csr_matrix, k: int, backend: str) -> No
             )
 
 
-@pytest.mark.parametrize("backend", ["scipy", "topn"])
+@pytest.mark.parametrize("backend", ["scipy", "numba"])
 @pytest.mark.parametrize("weighting", ["binary", "plays"])
 def test_equals_brute_force_on_generated_listening(backend, weighting):
     rng = np.random.default_rng(7)
@@ -112,7 +112,7 @@ def test_equals_brute_force_on_generated_listening(backend, weighting):
 def test_property_equals_brute_force(artists, k):
     matrix = binary_matrix(artists, n_users=12)
     assert_equals_brute_force(matrix, k, "scipy")
-    assert_equals_brute_force(matrix, k, "topn")
+    assert_equals_brute_force(matrix, k, "numba")
 
 
 def test_backends_agree_exactly_on_real_hetrec(hetrec_dir):
@@ -120,7 +120,7 @@ def test_backends_agree_exactly_on_real_hetrec(hetrec_dir):
     normalised = normalise_rows(matrix)
 
     reference = compute_neighbors(normalised, 50, backend="scipy")
-    fast = compute_neighbors(normalised, 50, backend="topn")
+    fast = compute_neighbors(normalised, 50, backend="numba")
 
     # Rows where a tie crosses the product's cut are redone exactly, so the tables are equal.
     np.testing.assert_array_equal(fast.ids, reference.ids)

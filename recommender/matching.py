@@ -17,6 +17,7 @@ A query is resolved in three steps:
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -50,8 +51,10 @@ class NameIndex:
         ``int32`` artist id of each entry.
     listeners : np.ndarray
         Listeners per artist id, for tie-breaking and autocomplete order.
+    alphabet : np.ndarray
+        The distinct code points of all keys, sorted: trigrams are packed from positions in it.
     gram_values : np.ndarray
-        Sorted distinct trigram codes (``uint64``).
+        Sorted distinct trigram codes (``int64``).
     gram_indptr, gram_entries : np.ndarray
         Postings (CSR by trigram): the entries holding trigram ``g`` are
         ``gram_entries[gram_indptr[g]:gram_indptr[g + 1]]``.
@@ -62,6 +65,7 @@ class NameIndex:
     keys: list[str]
     entry_artist: np.ndarray
     listeners: np.ndarray
+    alphabet: np.ndarray
     gram_values: np.ndarray
     gram_indptr: np.ndarray
     gram_entries: np.ndarray
@@ -83,11 +87,12 @@ class NameIndex:
         entries = sorted(p for p in pairs if p[0])
         keys = [key for key, _ in entries]
         entry_artist = np.array([artist for _, artist in entries], dtype=np.int32)
-        gram_values, gram_indptr, gram_entries, entry_grams = _trigram_postings(keys)
+        alphabet, gram_values, gram_indptr, gram_entries, entry_grams = _trigram_postings(keys)
         return cls(
             keys,
             entry_artist,
             np.asarray(listeners, dtype=np.int64),
+            alphabet,
             gram_values,
             gram_indptr,
             gram_entries,
@@ -163,7 +168,7 @@ class NameIndex:
         """Artist ids for autocomplete: keys starting with the prefix by listeners, then fuzzy."""
         key = normalise_name(prefix)
         if not key:
-            return self._by_listeners(np.argsort(-self.listeners, kind="stable")[:limit])
+            return [int(a) for a in self._most_listened[:limit]]
         lo = bisect.bisect_left(self.keys, key)
         hi = bisect.bisect_left(self.keys, key + "\U0010ffff", lo=lo)
         found = self._by_listeners(self.entry_artist[lo:hi], limit)
@@ -174,7 +179,7 @@ class NameIndex:
 
     def _candidate_entries(self, key: str) -> np.ndarray:
         """Entries sharing the most trigrams with the key (Dice overlap), at most the pool size."""
-        grams = np.unique(_grams_of(key))
+        grams = np.unique(_grams_of(key, self.alphabet))
         slots = np.searchsorted(self.gram_values, grams)
         found = slots < self.gram_values.size
         found[found] = self.gram_values[slots[found]] == grams[found]
@@ -184,12 +189,19 @@ class NameIndex:
         postings = np.concatenate(
             [self.gram_entries[self.gram_indptr[s] : self.gram_indptr[s + 1]] for s in slots]
         )
-        entries, shared = np.unique(postings, return_counts=True)
-        dice = 2.0 * shared / (grams.size + self.entry_grams[entries])
+        # Counting by entry id is linear; sorting the postings (np.unique) was the hot spot.
+        shared = np.bincount(postings, minlength=len(self.keys))
+        entries = np.flatnonzero(shared)
+        dice = 2.0 * shared[entries] / (grams.size + self.entry_grams[entries])
         if entries.size > CANDIDATE_POOL:
             top = np.argpartition(-dice, CANDIDATE_POOL)[:CANDIDATE_POOL]
             entries = entries[top]
         return entries
+
+    @functools.cached_property
+    def _most_listened(self) -> np.ndarray:
+        """The first autocomplete page for an empty prefix, computed once per index."""
+        return np.lexsort((np.arange(self.listeners.size), -self.listeners))
 
     def _by_listeners(self, artists: np.ndarray, limit: int | None = None) -> list[int]:
         unique = np.unique(artists)
@@ -220,33 +232,62 @@ def _clearly_best(key: str, ranked_keys: list[str]) -> bool:
     return best <= budget and all(d > best for d in distances[1:])
 
 
-def _grams_of(key: str) -> np.ndarray:
+def _grams_of(key: str, alphabet: np.ndarray) -> np.ndarray:
+    """The packed trigrams of one key (grams with a character the index lacks are left out)."""
     codes = np.frombuffer((_PAD + key + " ").encode("utf-32-le"), dtype=np.uint32)
-    return _pack(codes[:-2], codes[1:-1], codes[2:])
+    positions = np.searchsorted(alphabet, codes)
+    known = positions < alphabet.size
+    known[known] = alphabet[positions[known]] == codes[known]
+    usable = known[:-2] & known[1:-1] & known[2:]
+    bits = _char_bits(alphabet)
+    return _pack(positions[:-2], positions[1:-1], positions[2:], bits)[usable]
 
 
-def _pack(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-    return (a.astype(np.uint64) << 42) | (b.astype(np.uint64) << 21) | c.astype(np.uint64)
+def _char_bits(alphabet: np.ndarray) -> int:
+    return max(1, int(alphabet.size).bit_length())
 
 
-def _trigram_postings(keys: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Vectorised trigram index over all keys at once (no per-key Python loop over grams)."""
+def _pack(a: np.ndarray, b: np.ndarray, c: np.ndarray, bits: int) -> np.ndarray:
+    a, b, c = (x.astype(np.int64) for x in (a, b, c))
+    return (a << (2 * bits)) | (b << bits) | c
+
+
+def _trigram_postings(
+    keys: list[str],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Vectorised trigram index over all keys at once (no per-key Python loop over grams).
+
+    Characters are renumbered densely (the alphabet), so a trigram and its entry id fit one
+    ``int64``: a single sort then dedups the (trigram, entry) pairs and groups them by trigram.
+    """
     if not keys:
         empty = np.zeros(0, dtype=np.int64)
-        return empty.astype(np.uint64), np.zeros(1, dtype=np.int64), empty.astype(np.int32), empty
+        return (
+            empty.astype(np.uint32),
+            empty,
+            np.zeros(1, dtype=np.int64),
+            empty.astype(np.int32),
+            empty,
+        )
     text = _SEP.join(_PAD + key + " " for key in keys) + _SEP
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    entry_of = np.cumsum(codes == ord(_SEP)) - (codes == ord(_SEP))
-    a, b, c = codes[:-2], codes[1:-1], codes[2:]
-    valid = (a != ord(_SEP)) & (b != ord(_SEP)) & (c != ord(_SEP))
-    grams = _pack(a[valid], b[valid], c[valid])
+    separator = codes == ord(_SEP)
+    entry_of = np.cumsum(separator) - separator
+    alphabet = np.flatnonzero(np.bincount(codes[~separator])).astype(np.uint32)
+    dense = np.searchsorted(alphabet, codes)
+    valid = ~(separator[:-2] | separator[1:-1] | separator[2:])
+    bits = _char_bits(alphabet)
+    entry_bits = max(1, len(keys).bit_length())
+    if 3 * bits + entry_bits > 62:
+        raise ValueError(f"too many distinct characters ({alphabet.size}) for the name index")
+    grams = _pack(dense[:-2][valid], dense[1:-1][valid], dense[2:][valid], bits)
     entries = entry_of[:-2][valid].astype(np.int64)
 
-    pairs = np.unique(np.stack([grams, entries.astype(np.uint64)]), axis=1)
-    gram_values, gram_ids = np.unique(pairs[0], return_inverse=True)
-    order = np.argsort(gram_ids, kind="stable")
-    gram_entries = pairs[1][order].astype(np.int32)
-    gram_indptr = np.zeros(gram_values.size + 1, dtype=np.int64)
-    np.cumsum(np.bincount(gram_ids, minlength=gram_values.size), out=gram_indptr[1:])
-    entry_grams = np.bincount(pairs[1].astype(np.int64), minlength=len(keys)).astype(np.int32)
-    return gram_values, gram_indptr, gram_entries, entry_grams
+    pairs = np.sort((grams << entry_bits) | entries)
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]
+    pair_grams = pairs >> entry_bits
+    pair_entries = (pairs & ((1 << entry_bits) - 1)).astype(np.int32)
+    starts = np.flatnonzero(np.r_[True, pair_grams[1:] != pair_grams[:-1]])
+    gram_indptr = np.r_[starts, pairs.size].astype(np.int64)
+    entry_grams = np.bincount(pair_entries, minlength=len(keys)).astype(np.int32)
+    return alphabet, pair_grams[starts], gram_indptr, pair_entries, entry_grams

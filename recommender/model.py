@@ -15,7 +15,7 @@ from recommender.tags import ArtistTags
 
 #: Bumped whenever the saved layout changes; older files are refused with a rebuild hint.
 #: 2: shared listeners and evidence per neighbour, aliases, support options, tags.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 FORMAT_NAME = "artist-neighbours-model"
 
 

@@ -200,3 +200,18 @@ def test_real_hetrec_reference_beats_popularity(hetrec_dir):
     assert 0.08 < reference.mean < 0.35
     assert reference.mean > results["most popular"].metrics["hr@10"].mean
     assert reference.n == 500
+
+
+def test_repeats_average_each_users_scores_over_the_splits(plays_file):
+    methods = (REFERENCE, Method("baseline", kind="popular"))
+    kwargs = {"methods": methods, "splits": ("leave-one-out",)}
+    singles = [evaluate(options_for(plays_file, seed=s, **kwargs)).splits[0] for s in (5, 6)]
+    repeated = evaluate(options_for(plays_file, seed=5, repeats=2, **kwargs)).splits[0]
+
+    assert repeated.split["seeds"] == [5, 6]
+    for index, result in enumerate(repeated.results):
+        for key, interval in result.metrics.items():
+            means = [single.results[index].metrics[key].mean for single in singles]
+            assert interval.mean == pytest.approx(np.mean(means)), key
+        coverages = [single.results[index].coverage for single in singles]
+        assert result.coverage == pytest.approx(np.mean(coverages))

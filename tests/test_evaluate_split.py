@@ -85,6 +85,13 @@ def test_max_users_scores_a_seeded_subset_and_leaves_the_rest_known():
     assert split.held_out.nnz == 5
     assert split.scored_held_out().shape == (5, PLAYS.shape[1])
 
+    # A fixed user seed scores the same users whatever seed draws the held-out artists.
+    first, second = (
+        split_listening(PLAYS, "holdout", seed=s, max_users=5, user_seed=9) for s in (1, 2)
+    )
+    np.testing.assert_array_equal(first.users, second.users)
+    assert (first.held_out != second.held_out).nnz > 0
+
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),

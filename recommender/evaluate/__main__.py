@@ -59,6 +59,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     split.add_argument("--split", choices=[*SPLITS, "both"], default="both", help="(default: both)")
     split.add_argument("--seed", type=int, default=42, help="(default: 42)")
     split.add_argument(
+        "--repeats",
+        type=cli.positive_int,
+        default=1,
+        metavar="N",
+        help="draw N splits of each kind (seeds SEED, SEED+1, ...) and average each user's "
+        "scores over them (default: 1)",
+    )
+    split.add_argument(
         "--min-artists",
         type=_at_least_two,
         default=DEFAULT_MIN_ARTISTS,
@@ -142,6 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
         splits=SPLITS if args.split == "both" else (args.split,),
         seed=args.seed,
+        repeats=args.repeats,
         min_artists=args.min_artists,
         holdout_fraction=args.holdout_fraction,
         max_users=args.max_users,

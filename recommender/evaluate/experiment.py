@@ -62,6 +62,9 @@ class EvaluationOptions:
         ``leave-one-out`` and/or ``holdout``.
     seed : int
         Seed of the splits, the random baseline and ALS.
+    repeats : int
+        Splits drawn per kind, with seeds ``seed, seed + 1, ...``; every method runs on each
+        and a user's scores are averaged over them before the intervals are taken.
     min_artists : int
         Users with fewer artists are not scored.
     holdout_fraction : float
@@ -86,6 +89,7 @@ class EvaluationOptions:
     build: BuildOptions = field(default_factory=BuildOptions)
     splits: tuple[str, ...] = SPLITS
     seed: int = 42
+    repeats: int = 1
     min_artists: int = DEFAULT_MIN_ARTISTS
     holdout_fraction: float = DEFAULT_HOLDOUT_FRACTION
     max_users: int | None = None
@@ -128,16 +132,20 @@ def evaluate(options: EvaluationOptions, stages: Stages | None = None) -> Evalua
     results = []
     for name in options.splits:
         with stages.stage(f"split {name}"):
-            split = split_listening(
-                plays,
-                name,
-                seed=options.seed,
-                min_artists=options.min_artists,
-                fraction=options.holdout_fraction,
-                max_users=options.max_users,
-            )
+            splits = [
+                split_listening(
+                    plays,
+                    name,
+                    seed=options.seed + repeat,
+                    min_artists=options.min_artists,
+                    fraction=options.holdout_fraction,
+                    max_users=options.max_users,
+                    user_seed=options.seed,
+                )
+                for repeat in range(options.repeats)
+            ]
         with stages.stage(f"methods {name}"):
-            results.append(evaluate_split(split, methods, options, stages))
+            results.append(evaluate_split(splits, methods, options, stages))
     return Evaluation(
         dataset=_dataset_name(options.build),
         source_format=options.build.source_format,
@@ -157,48 +165,83 @@ def load_table(build: BuildOptions, stages: Stages | None = None) -> ListeningTa
     return table
 
 
+@dataclass
+class MethodScores:
+    """One method's per-user scores on one split (or averaged over repeated splits)."""
+
+    per_user: dict[str, np.ndarray]
+    coverage: float
+    seconds: float
+
+
 def evaluate_split(
-    split: Split, methods: Sequence[Method], options: EvaluationOptions, stages: Stages
+    splits: Sequence[Split], methods: Sequence[Method], options: EvaluationOptions, stages: Stages
 ) -> SplitResult:
-    """Score every method on one split, with paired differences from the reference."""
+    """Score every method on the splits, average each user's scores over them, summarise.
+
+    All ``splits`` must score the same users (the same data and eligibility, drawn with
+    different seeds). The summary has each method's intervals and its paired differences
+    from the reference.
+    """
+    runs = [score_methods(split, methods, options, stages) for split in splits]
+    averaged = {method.name: _average([run[method.name] for run in runs]) for method in methods}
+
+    reference = averaged.get(REFERENCE.name)
+    results = []
+    for method in methods:
+        scores = averaged[method.name]
+        result = MethodResult(
+            name=method.name,
+            group=method.group,
+            parameters=method.parameters(),
+            metrics={k: metrics.normal_interval(v) for k, v in scores.per_user.items()},
+            coverage=scores.coverage,
+            seconds=round(scores.seconds, 3),
+        )
+        if reference is not None:
+            result.difference = {
+                key: metrics.normal_interval(scores.per_user[key] - reference.per_user[key])
+                for key in reference.per_user
+            }
+        results.append(result)
+    described = splits[0].describe() | {"seeds": [split.seed for split in splits]}
+    return SplitResult(
+        split=described,
+        reference=REFERENCE.name if reference is not None else None,
+        results=results,
+    )
+
+
+def score_methods(
+    split: Split, methods: Sequence[Method], options: EvaluationOptions, stages: Stages
+) -> dict[str, MethodScores]:
+    """Every method's per-user scores on one split."""
     n = max(options.cutoff, options.recall_cutoff)
-    data = SplitData(split, n=n, seed=options.seed, backend=options.build.backend)
+    data = SplitData(split, n=n, seed=split.seed, backend=options.build.backend)
     held_out = split.scored_held_out()
     percentiles = metrics.popularity_percentiles(data.listeners())
 
-    scored: dict[str, dict[str, np.ndarray]] = {}
-    results = []
-    with stages.bar(len(methods), f"{split.name}", "method") as bar:
+    scored = {}
+    with stages.bar(len(methods), f"{split.name} seed {split.seed}", "method") as bar:
         for method in methods:
             bar.set_postfix_str(method.name, refresh=True)
             started = time.perf_counter()
             ranked = recommend(method, data)
             seconds = time.perf_counter() - started
             per_user = user_scores(ranked, held_out, percentiles, options)
-            scored[method.name] = per_user
-            results.append(_result(method, ranked, per_user, split, options, seconds))
+            coverage = metrics.coverage(ranked, options.cutoff, split.n_artists)
+            scored[method.name] = MethodScores(per_user, coverage, seconds)
             logger.info(
-                "%s: %s HR@%d %.4f in %.1f s",
+                "%s seed %d: %s HR@%d %.4f in %.1f s",
                 split.name,
+                split.seed,
                 method.name,
                 options.cutoff,
                 per_user[f"hr@{options.cutoff}"].mean(),
                 seconds,
             )
             bar.update(1)
-
-    reference = scored.get(REFERENCE.name)
-    if reference is not None:
-        for result in results:
-            result.difference = {
-                key: metrics.normal_interval(scored[result.name][key] - reference[key])
-                for key in reference
-            }
-    return SplitResult(
-        split=split.describe(),
-        reference=REFERENCE.name if reference is not None else None,
-        results=results,
-    )
+    return scored
 
 
 def user_scores(
@@ -247,22 +290,18 @@ def _standard(options: EvaluationOptions, plays: sp.csr_matrix, notes: list[str]
     return methods
 
 
-def _result(
-    method: Method,
-    ranked: np.ndarray,
-    per_user: dict[str, np.ndarray],
-    split: Split,
-    options: EvaluationOptions,
-    seconds: float,
-) -> MethodResult:
-    return MethodResult(
-        name=method.name,
-        group=method.group,
-        parameters=method.parameters(),
-        metrics={key: metrics.normal_interval(values) for key, values in per_user.items()},
-        coverage=metrics.coverage(ranked, options.cutoff, split.n_artists),
-        seconds=round(seconds, 3),
-    )
+def _average(runs: list[MethodScores]) -> MethodScores:
+    """Per-user scores averaged over repeated splits (``nan`` where a user has no value)."""
+    if len(runs) == 1:
+        return runs[0]
+    per_user = {}
+    for key in runs[0].per_user:
+        stacked = np.vstack([run.per_user[key] for run in runs])
+        valid = ~np.isnan(stacked)
+        with np.errstate(invalid="ignore"):
+            per_user[key] = np.where(valid, stacked, 0).sum(axis=0) / valid.sum(axis=0)
+    coverage = float(np.mean([run.coverage for run in runs]))
+    return MethodScores(per_user, coverage, sum(run.seconds for run in runs))
 
 
 def _two_digits(value: float) -> int:
@@ -282,6 +321,7 @@ def _settings(options: EvaluationOptions) -> dict[str, object]:
     return {
         "splits": list(options.splits),
         "seed": options.seed,
+        "repeats": options.repeats,
         "min_artists": options.min_artists,
         "holdout_fraction": options.holdout_fraction,
         "max_users": options.max_users,

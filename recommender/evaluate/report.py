@@ -227,8 +227,15 @@ def _split_heading(result: SplitResult) -> str:
         if split["fraction"] is None
         else f"{split['fraction']:.0%} of each user's artists held out"
     )
+    seeds = split.get("seeds") or [split["seed"]]
+    drawn = (
+        f"seed {seeds[0]}"
+        if len(seeds) == 1
+        else f"seeds {seeds[0]} to {seeds[-1]} (each user's scores averaged over {len(seeds)} "
+        "splits)"
+    )
     return (
-        f"{split['split']}: {how}, seed {split['seed']}; {split['scored_users']:,} users with "
+        f"{split['split']}: {how}, {drawn}; {split['scored_users']:,} users with "
         f"at least {split['min_artists']} artists scored; reference: {result.reference}"
     )
 

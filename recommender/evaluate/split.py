@@ -103,6 +103,7 @@ def split_listening(
     min_artists: int = DEFAULT_MIN_ARTISTS,
     fraction: float = DEFAULT_HOLDOUT_FRACTION,
     max_users: int | None = None,
+    user_seed: int | None = None,
 ) -> Split:
     """Hold out artists of every user with at least ``min_artists`` of them.
 
@@ -123,6 +124,9 @@ def split_listening(
     max_users : int, optional
         Score at most this many users, drawn uniformly from the eligible ones (the others
         keep all their artists as known).
+    user_seed : int, optional
+        Seed of the choice of scored users with ``max_users`` (default: ``seed``); fix it to
+        score the same users on splits drawn with different seeds.
 
     Returns
     -------
@@ -141,7 +145,8 @@ def split_listening(
     counts = np.diff(plays.indptr)
     users = np.flatnonzero(counts >= min_artists)
     if max_users is not None and users.size > max_users:
-        users = np.sort(rng.choice(users, size=max_users, replace=False))
+        chooser = rng if user_seed is None else np.random.default_rng(user_seed)
+        users = np.sort(chooser.choice(users, size=max_users, replace=False))
     n_held = np.zeros(plays.shape[0], dtype=np.int64)
     if name == "leave-one-out":
         n_held[users] = 1

@@ -7,8 +7,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 
-def encode(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
-    """Dictionary-encode a null-free text column.
+def encode(column: pa.ChunkedArray, *, nulls: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Dictionary-encode a text column.
+
+    Parameters
+    ----------
+    column : pyarrow.ChunkedArray
+        Text, plain or dictionary-encoded.
+    nulls : bool
+        Whether the column may hold nulls; they get code -1. Without it, it must not.
 
     Returns
     -------
@@ -23,17 +30,21 @@ def encode(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     if not chunks:
         return np.zeros(0, dtype=np.int32), np.array([], dtype=object)
     values = chunks[0].dictionary
-    codes = np.concatenate([chunk.indices.to_numpy() for chunk in chunks]).astype(np.int32)
+    indices = [chunk.indices for chunk in chunks]
+    if nulls:
+        indices = [pc.fill_null(part, -1) for part in indices]
+    codes = np.concatenate([part.to_numpy() for part in indices]).astype(np.int32)
     return _drop_unused(codes, np.array(values.to_pylist(), dtype=object))
 
 
 def _drop_unused(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Drop dictionary values that no row uses (rows filtered out earlier) and renumber."""
+    present = codes >= 0
     used = np.zeros(values.shape[0], dtype=bool)
-    used[codes] = True
+    used[codes[present]] = True
     if used.all():
         return codes, values
     kept = np.flatnonzero(used)
-    remap = np.empty(values.shape[0], dtype=np.int32)
+    remap = np.full(values.shape[0] + 1, -1, dtype=np.int32)  # the extra slot maps -1 to -1
     remap[kept] = np.arange(kept.shape[0], dtype=np.int32)
     return remap[codes], values[kept]

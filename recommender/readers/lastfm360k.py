@@ -209,12 +209,22 @@ def _read_countries(opener: Opener, name: str, user_ids: np.ndarray, strict: boo
 
 
 def _artist_mbids(table: pa.Table, artist_codes: np.ndarray, n_artists: int) -> np.ndarray:
-    """The most frequent non-empty MusicBrainz id of each artist name ("" if none)."""
-    mbid_codes, mbid_values = encode(table.column("mbid").fill_null(""))
-    pairs = pd.DataFrame({"artist": artist_codes, "mbid": mbid_codes})
-    pairs = pairs[mbid_values[pairs["mbid"].to_numpy()] != ""]
+    """The most frequent non-empty MusicBrainz id of each artist name ("" if none).
+
+    Ties go to the id seen first in the file. Counting is pyarrow's hash aggregation, so no
+    Python object is made per row.
+    """
+    mbid_codes, mbid_values = encode(table.column("mbid"), nulls=True)
     result = np.full(n_artists, "", dtype=object)
-    if len(pairs):
-        top = pairs.value_counts().reset_index().drop_duplicates("artist")
-        result[top["artist"].to_numpy()] = mbid_values[top["mbid"].to_numpy()]
+    named = mbid_codes >= 0
+    if not named.any():
+        return result
+    pairs = pa.table({"artist": artist_codes[named], "mbid": mbid_codes[named]})
+    counts = pairs.group_by(["artist", "mbid"]).aggregate([([], "count_all")])
+    artist = counts.column("artist").to_numpy()
+    mbid = counts.column("mbid").to_numpy()
+    rows = counts.column("count_all").to_numpy()
+    order = np.lexsort((mbid, -rows, artist))
+    first = order[np.r_[True, artist[order][1:] != artist[order][:-1]]]
+    result[artist[first]] = mbid_values[mbid[first]]
     return result

@@ -43,6 +43,14 @@ def test_summed_similarity_by_hand():
     np.testing.assert_array_equal(ranked, [[2, 3, -1, -1]])
 
 
+def test_one_query_artist_ranks_its_neighbour_list():
+    # User knows 0 and 1 and asks from 1: its list is 0 (known, left out), then 3.
+    ranked = recommend_by_similarity(
+        SIMILARITY, known_rows([0, 1]), 3, listeners=LISTENERS, queries=np.array([1])
+    )
+    np.testing.assert_array_equal(ranked, [[3, -1, -1]])
+
+
 def test_row_normalisation_by_hand():
     # Rows scaled to sum 1: from 0, artist 2 gets 0.5/1.4; from 1, artist 3 gets 0.4/1.3.
     options = ScoringOptions(row_normalise=True)

@@ -135,3 +135,13 @@ def test_similarity_tables_are_cached_per_distinct_table():
     first = data.similarity(Method("reference"))
     assert data.similarity(Method("scoring", row_normalise=True)) is first
     assert data.similarity(Method("neighbours", k=10)) is not first
+
+
+def test_query_artists_are_known_seeded_and_shared_by_methods():
+    plays = random_artist_users(6).T.tocsr()
+    split = split_listening(plays, "leave-one-out", seed=4, min_artists=3)
+    data, again = SplitData(split, 5, 4), SplitData(split, 5, 4)
+
+    known = data.known_scored.toarray() > 0
+    assert known[np.arange(known.shape[0]), data.query_artists].all()
+    np.testing.assert_array_equal(data.query_artists, again.query_artists)

@@ -55,6 +55,11 @@ def test_holdout_holds_a_rounded_fifth_at_least_one():
     assert split.describe()["held_out_entries"] == held.sum()
 
 
+def test_a_large_holdout_still_leaves_a_known_artist():
+    split = split_listening(PLAYS, "holdout", seed=0, fraction=0.95, min_artists=2)
+    assert (np.diff(split.known.indptr)[split.users] >= 1).all()
+
+
 @pytest.mark.parametrize("name", ["leave-one-out", "holdout"])
 def test_same_seed_same_split_other_seed_other_split(name):
     first = split_listening(PLAYS, name, seed=7)

@@ -43,6 +43,7 @@ GROUPS = (
     "similarity",
     "scoring",
     "combined",
+    "one artist",
     "baseline",
     "anchor",
 )
@@ -65,6 +66,10 @@ class Method:
         Neighbour table options (see :class:`.similarity.SimilarityOptions`).
     row_normalise, popularity_damping : bool, float
         Scoring options (see :class:`.scoring.ScoringOptions`).
+    one_artist : bool
+        Recommend from one known artist per user (drawn with the split's seed, the same for
+        every method) instead of all: this scores the neighbour lists themselves, as a
+        similar-artists query shows them.
     model : str
         implicit's model for ``kind="implicit"``: ``cosine``, ``bm25`` or ``als``.
     """
@@ -79,6 +84,7 @@ class Method:
     asymmetry: float = 0.5
     row_normalise: bool = False
     popularity_damping: float = 0.0
+    one_artist: bool = False
     model: str = ""
 
     def __post_init__(self) -> None:
@@ -109,6 +115,8 @@ class Method:
             parts.append("row-norm")
         if self.popularity_damping:
             parts.append(f"pop-damp {self.popularity_damping:g}")
+        if self.one_artist:
+            parts.append("from one artist")
         return ", ".join(parts)
 
     def _implicit_name(self) -> str:
@@ -156,11 +164,13 @@ class SplitData:
     backend: str = "auto"
     artist_plays: sp.csr_matrix = field(init=False)
     known_scored: sp.csr_matrix = field(init=False)
+    query_artists: np.ndarray = field(init=False)
     _similarities: dict[tuple[Any, ...], sp.csr_matrix] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.artist_plays = self.split.known.T.tocsr()
         self.known_scored = self.split.known[self.split.users]
+        self.query_artists = _one_known_artist(self.known_scored, self.seed)
 
     def training(self, min_artist_plays: int) -> sp.csr_matrix:
         """Artist x user known plays, artists below the popularity threshold emptied."""
@@ -219,7 +229,16 @@ def recommend(
         data.n,
         listeners=data.listeners(method.min_artist_plays),
         options=method.scoring,
+        queries=data.query_artists if method.one_artist else None,
     )
+
+
+def _one_known_artist(known: sp.csr_matrix, seed: int) -> np.ndarray:
+    """One known artist of each user, drawn uniformly (a seed apart from the split's)."""
+    rng = np.random.default_rng([seed, 1])
+    counts = np.diff(known.indptr)
+    offsets = np.floor(rng.random(known.shape[0]) * counts).astype(np.int64)
+    return known.indices[known.indptr[:-1] + np.minimum(offsets, np.maximum(counts - 1, 0))]
 
 
 def weight_catalogue(artist_plays: sp.csr_matrix, weighting: str) -> sp.csr_matrix:
@@ -268,6 +287,13 @@ def standard_methods(
         Method("scoring", popularity_damping=0.15),
     ]
     methods += [PROPOSED, *_ablations(PROPOSED)]
+    methods += [
+        Method("one artist", one_artist=True),
+        Method("one artist", shrinkage=10.0, one_artist=True),
+        Method("one artist", min_support=2, one_artist=True),
+        Method("one artist", asymmetry=0.6, one_artist=True),
+        Method("one artist", k=PROPOSED.k, shrinkage=PROPOSED.shrinkage, one_artist=True),
+    ]
     methods += [Method("baseline", kind="popular"), Method("baseline", kind="random")]
     if anchors:
         methods += [

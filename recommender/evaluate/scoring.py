@@ -42,6 +42,7 @@ def recommend_by_similarity(
     *,
     listeners: np.ndarray,
     options: ScoringOptions | None = None,
+    queries: np.ndarray | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> np.ndarray:
     """Rank unseen artists by their summed similarity to each user's known artists.
@@ -58,6 +59,10 @@ def recommend_by_similarity(
         Known listeners of each artist (for popularity damping).
     options : ScoringOptions, optional
         Row normalisation and popularity damping; off by default (the plain sum).
+    queries : np.ndarray, optional
+        One known artist per user to score from instead of all of them: the ranking is then
+        that artist's neighbour list (what a similar-artists query shows), known artists
+        still left out.
     progress : callable, optional
         Called with the number of users finished, block by block.
 
@@ -77,11 +82,12 @@ def recommend_by_similarity(
         listened = listeners > 0
         damping[listened] = listeners[listened] ** -options.popularity_damping
     indicator = _indicator(known)
+    sources = indicator if queries is None else _one_per_row(queries, known.shape[1])
 
     ranked = np.full((known.shape[0], n), -1, dtype=np.int32)
     for start in range(0, known.shape[0], _USER_BLOCK):
         stop = min(start + _USER_BLOCK, known.shape[0])
-        scores = (indicator[start:stop] @ similarity).tocsr()
+        scores = (sources[start:stop] @ similarity).tocsr()
         if damping is not None:
             scores.data *= damping[scores.indices]
         scores = drop_entries(scores, indicator[start:stop])
@@ -152,6 +158,12 @@ def _indicator(known: sp.csr_matrix) -> sp.csr_matrix:
     return sp.csr_matrix(
         (np.ones(known.nnz, dtype=np.float64), known.indices, known.indptr), shape=known.shape
     )
+
+
+def _one_per_row(artists: np.ndarray, n_artists: int) -> sp.csr_matrix:
+    """A users x artists indicator with one artist per user."""
+    rows = np.arange(artists.size)
+    return sp.csr_matrix((np.ones(artists.size), (rows, artists)), shape=(artists.size, n_artists))
 
 
 def _normalise_rows_to_sum(similarity: sp.csr_matrix) -> sp.csr_matrix:

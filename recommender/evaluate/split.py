@@ -113,7 +113,8 @@ def split_listening(
         Users x artists play counts (see :func:`user_artist_plays`).
     name : {"leave-one-out", "holdout"}
         ``leave-one-out`` holds out one artist per user, drawn uniformly; ``holdout`` holds
-        out ``round(fraction * artists)`` of them (at least one), drawn uniformly.
+        out ``round(fraction * artists)`` of them (at least one, and never all), drawn
+        uniformly.
     seed : int
         Seed of the draws (and of the choice of scored users with ``max_users``).
     min_artists : int
@@ -151,7 +152,8 @@ def split_listening(
     if name == "leave-one-out":
         n_held[users] = 1
     else:
-        n_held[users] = np.maximum(1, np.floor(fraction * counts[users] + 0.5)).astype(np.int64)
+        rounded = np.maximum(1, np.floor(fraction * counts[users] + 0.5)).astype(np.int64)
+        n_held[users] = np.minimum(rounded, counts[users] - 1)  # one known artist at least
 
     held = _draw_held_out(plays, n_held, rng)
     split = Split(

@@ -28,6 +28,7 @@ from rapidfuzz.distance import OSA
 
 from recommender.names import normalise_name, normalise_names
 from recommender.results import Candidate, MatchStatus, Resolution
+from recommender.strings import StringColumn
 
 #: Keys with the most shared trigrams that rapidfuzz scores in full, per query.
 CANDIDATE_POOL = 128
@@ -45,8 +46,9 @@ class NameIndex:
 
     Attributes
     ----------
-    keys : list of str
-        Normalised keys, sorted; an entry's position is its entry id.
+    keys : sequence of str
+        Normalised keys, sorted; an entry's position is its entry id (a list when built, a
+        :class:`~recommender.strings.StringColumn` when loaded).
     entry_artist : np.ndarray
         ``int32`` artist id of each entry.
     listeners : np.ndarray
@@ -62,7 +64,7 @@ class NameIndex:
         Number of distinct trigrams of each entry.
     """
 
-    keys: list[str]
+    keys: Sequence[str]
     entry_artist: np.ndarray
     listeners: np.ndarray
     alphabet: np.ndarray
@@ -100,12 +102,14 @@ class NameIndex:
         )
 
     def to_state(self) -> dict[str, Any]:
-        """Plain data for persistence."""
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+        """Plain arrays for persistence (the keys as one string buffer)."""
+        state = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        state["keys"] = StringColumn.from_strings(self.keys).to_state()
+        return state
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> NameIndex:
-        return cls(**state)
+        return cls(**{**state, "keys": StringColumn.from_state(state["keys"])})
 
     def exact(self, query: str) -> list[int]:
         """Artist ids whose name or alias has the query's key, most listeners first."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,7 +16,8 @@ from recommender.tags import ArtistTags
 
 #: Bumped whenever the saved layout changes; older files are refused with a rebuild hint.
 #: 2: shared listeners and evidence per neighbour, aliases, support options, tags.
-FORMAT_VERSION = 3
+#: 3: the name index's character alphabet. 4: names and name keys as string buffers.
+FORMAT_VERSION = 4
 FORMAT_NAME = "artist-neighbours-model"
 
 
@@ -25,8 +27,9 @@ class Model:
 
     Attributes
     ----------
-    artist_names : list of str
-        Display name of each artist id.
+    artist_names : sequence of str
+        Display name of each artist id (a list when built, a
+        :class:`~recommender.strings.StringColumn` when loaded).
     listeners : np.ndarray
         Distinct users per artist (``int64``).
     plays : np.ndarray
@@ -47,7 +50,7 @@ class Model:
         Tag counts per artist, where the dataset has tags.
     """
 
-    artist_names: list[str]
+    artist_names: Sequence[str]
     listeners: np.ndarray
     plays: np.ndarray
     neighbors: NeighborTable

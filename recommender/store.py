@@ -24,6 +24,7 @@ from recommender.matching import NameIndex
 from recommender.model import FORMAT_NAME, FORMAT_VERSION, Model
 from recommender.neighbors import NeighborTable
 from recommender.results import ModelInfo
+from recommender.strings import StringColumn
 from recommender.support import SupportOptions
 from recommender.tags import ArtistTags
 
@@ -107,7 +108,7 @@ def _to_payload(model: Model) -> dict[str, Any]:
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
         "info": asdict(model.info),
-        "artist_names": list(model.artist_names),
+        "artist_names": StringColumn.from_strings(model.artist_names).to_state(),
         "listeners": np.asarray(model.listeners),
         "plays": np.asarray(model.plays),
         "neighbor_ids": model.neighbors.ids,
@@ -149,7 +150,7 @@ def _from_payload(payload: object, source: Path) -> Model:
     try:
         tags = payload["tags"]
         return Model(
-            artist_names=payload["artist_names"],
+            artist_names=StringColumn.from_state(payload["artist_names"]),
             listeners=payload["listeners"],
             plays=payload["plays"],
             neighbors=NeighborTable(

@@ -68,6 +68,12 @@ def test_every_method_is_scored_on_both_splits(plays_file):
         by_name = {r.name: r for r in split.results}
         reference = by_name[REFERENCE.name]
         assert reference.difference["hr@10"].mean == 0.0
+        # Rows scored from one artist are compared with the plain table read the same way.
+        one_artist = by_name["binary cosine k=50, from one artist"]
+        assert one_artist.difference["hr@10"].mean == 0.0
+        assert by_name["binary cosine k=50, shrink 10, from one artist"].compared_to == (
+            one_artist.name
+        )
         # Genres are easy to learn: the item-kNN beats the random baseline by far.
         assert reference.metrics["hr@10"].mean > by_name["random"].metrics["hr@10"].mean + 0.3
         assert reference.metrics["hr@10"].n == split.split["scored_users"]

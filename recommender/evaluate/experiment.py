@@ -2,9 +2,10 @@
 
 Data goes through the build's own steps (:func:`recommender.pipeline.read_table`, the
 filters, spelling folding where the build folds), so any dataset the build accepts can be
-evaluated. Each split is drawn once and every method is scored on it, so differences between
-methods are not differences between splits; each method's difference from the reference is
-also given as a paired interval over the same users.
+evaluated. Each split is drawn once (or ``repeats`` times with consecutive seeds) and every
+method is scored on the same draws, so differences between methods are not differences between
+splits; each method's difference from the reference is also given as a paired interval over
+the same users.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from recommender.evaluate.methods import (
     Method,
     SplitData,
     recommend,
+    reference_for,
     standard_methods,
 )
 from recommender.evaluate.report import Evaluation, MethodResult, SplitResult
@@ -186,7 +188,6 @@ def evaluate_split(
     runs = [score_methods(split, methods, options, stages) for split in splits]
     averaged = {method.name: _average([run[method.name] for run in runs]) for method in methods}
 
-    reference = averaged.get(REFERENCE.name)
     results = []
     for method in methods:
         scores = averaged[method.name]
@@ -198,12 +199,15 @@ def evaluate_split(
             coverage=scores.coverage,
             seconds=round(scores.seconds, 3),
         )
+        reference = averaged.get(reference_for(method).name)
         if reference is not None:
+            result.compared_to = reference_for(method).name
             result.difference = {
                 key: metrics.normal_interval(scores.per_user[key] - reference.per_user[key])
                 for key in reference.per_user
             }
         results.append(result)
+    reference = averaged.get(REFERENCE.name)
     described = splits[0].describe() | {"seeds": [split.seed for split in splits]}
     return SplitResult(
         split=described,

@@ -141,6 +141,14 @@ REFERENCE = Method("reference")
 #: The combination the evaluation proposes as the build's default (see the README's table).
 PROPOSED = Method("combined", k=200, shrinkage=10.0, row_normalise=True, popularity_damping=0.15)
 
+#: What the "one artist" rows are compared with: the plain table, read from one artist.
+ONE_ARTIST_REFERENCE = Method("one artist", one_artist=True)
+
+
+def reference_for(method: Method) -> Method:
+    """The method a row's paired difference is taken against."""
+    return ONE_ARTIST_REFERENCE if method.one_artist else REFERENCE
+
 
 @dataclass
 class SplitData:
@@ -288,7 +296,7 @@ def standard_methods(
     ]
     methods += [PROPOSED, *_ablations(PROPOSED)]
     methods += [
-        Method("one artist", one_artist=True),
+        ONE_ARTIST_REFERENCE,
         Method("one artist", shrinkage=10.0, one_artist=True),
         Method("one artist", min_support=2, one_artist=True),
         Method("one artist", asymmetry=0.6, one_artist=True),

@@ -39,7 +39,10 @@ class MethodResult:
     seconds : float
         Time to recommend for every scored user (neighbour tables included).
     difference : dict of str to Interval
-        Paired difference from the reference, per metric; empty without a reference.
+        Paired difference from ``compared_to``, per metric; empty without a reference.
+    compared_to : str or None
+        The method the difference is taken against (the split's reference, or for rows
+        scored from one artist, the plain table scored the same way).
     """
 
     name: str
@@ -49,6 +52,7 @@ class MethodResult:
     coverage: float
     seconds: float
     difference: dict[str, Interval] = field(default_factory=dict)
+    compared_to: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -59,6 +63,7 @@ class MethodResult:
             "coverage": self.coverage,
             "seconds": self.seconds,
             "difference": {key: value.to_json() for key, value in self.difference.items()},
+            "compared_to": self.compared_to,
         }
 
 
@@ -243,7 +248,8 @@ def _split_heading(result: SplitResult) -> str:
 def _legend(settings: dict[str, Any]) -> str:
     return (
         f"Cells are mean ± half-width of the {settings['confidence']}; Δ is the paired "
-        "difference from the reference on the same users. Popularity is the mean listener "
+        "difference from the reference on the same users (for rows scored from one artist, "
+        "from the plain table scored from the same artist). Popularity is the mean listener "
         "percentile of the recommended artists (100 = most listened). Coverage: share of the "
         f"catalogue recommended to anyone in a top {settings['cutoff']}. Known artists are "
         "never recommended."

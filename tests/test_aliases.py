@@ -104,13 +104,20 @@ def test_same_key_with_two_substantial_ids_stays_two_artists():
     assert index.exact("nirvana") == [0, 1]
 
 
-def test_a_minor_second_id_does_not_split_a_key():
+@pytest.mark.parametrize(
+    ("share", "expected"),
+    [
+        pytest.param(0.0, {"Nirvana": {"Nirvana"}, "nirvana": {"nirvana"}}, id="ids-decide"),
+        pytest.param(0.1, {"Nirvana": {"Nirvana", "nirvana"}}, id="minor-id-folds"),
+    ],
+)
+def test_a_minor_second_id(share, expected):
     rows = [(f"u{i}", "Nirvana", "grunge", 100) for i in range(19)]
-    rows += [("v1", "nirvana", "mistagged", 1)]  # 1 of 20 listeners: below the homonym share
-    merged = merge_spellings(table_of(rows))
+    rows += [("v1", "nirvana", "obscure", 1)]  # 1 of 20 listeners
+    merged = merge_spellings(table_of(rows), homonym_share=share)
 
-    assert artists_of(merged) == {"Nirvana": {"Nirvana", "nirvana"}}
-    assert merged.report.homonym_keys == 0
+    assert artists_of(merged) == expected
+    assert merged.report.homonym_keys == (1 if share == 0 else 0)
 
 
 def test_nothing_to_fold_keeps_the_table():

@@ -16,6 +16,8 @@ from bot.render import (
     Message,
     about_message,
     autocomplete_choices,
+    discover_message,
+    discoveries_message,
     matches_message,
     neighbors_message,
     similar_message,
@@ -74,7 +76,29 @@ def choose(
         raise QueryError(f"Artist {artist_id} is not in the current model; run /similar again.")
     artist = recommender.artist_name(artist_id)
     neighbors = recommender.neighbors(artist_id, k)
-    return Answer(neighbors_message(artist, neighbors, style), artist)
+    tags = recommender.tags(artist_id)
+    return Answer(neighbors_message(artist, neighbors, style, tags=tags), artist)
+
+
+def discover(
+    recommender: Recommender, query: str, k: int = K_DEFAULT, style: Markup = markup.DISCORD
+) -> Answer:
+    """``/discover``: ``k`` artists like the one ``query`` names that fewer people know."""
+    query, k = check_query(query), check_k(k)
+    result = recommender.discover(query, k)
+    return Answer(discover_message(result, k, style), result.artist)
+
+
+def choose_discoveries(
+    recommender: Recommender, artist_id: int, k: int, style: Markup = markup.DISCORD
+) -> Answer:
+    """A "did you mean" choice under ``/discover``: the picked artist's discoveries."""
+    k = check_k(k)
+    if not 0 <= artist_id < recommender.n_artists:
+        raise QueryError(f"Artist {artist_id} is not in the current model; run /discover again.")
+    result = recommender.discoveries(artist_id, k)
+    artist = recommender.artist_name(artist_id)
+    return Answer(discoveries_message(artist, result, style), artist)
 
 
 def matches(recommender: Recommender, query: str, style: Markup = markup.DISCORD) -> Answer:

@@ -151,6 +151,22 @@ async def similar(
     )
 
 
+@app_commands.command(name="discover")
+@app_commands.describe(
+    artist=ARTIST_HELP,
+    k=f"How many less-known artists to list (default {answers.K_DEFAULT})",
+)
+@app_commands.autocomplete(artist=complete_artist)
+@app_commands.check(_cooldown)
+async def discover(
+    interaction: discord.Interaction, artist: Artist, k: K = answers.K_DEFAULT
+) -> None:
+    """Show artists like one you name that fewer people listen to."""
+    await answer_command(
+        interaction, "/discover", lambda m: answers.discover(m.recommender, artist, k), artist
+    )
+
+
 @app_commands.command(name="matches")
 @app_commands.describe(artist="An artist name, or part of one")
 @app_commands.autocomplete(artist=complete_artist)
@@ -170,7 +186,7 @@ async def about(interaction: discord.Interaction) -> None:
 
 
 class ChoiceButton(discord.ui.DynamicItem[discord.ui.Button], template=embeds.CHOICE_TEMPLATE):
-    """A "did you mean" candidate: a click shows that artist's neighbours in place.
+    """A "did you mean" candidate: a click shows that artist's neighbours (or discoveries).
 
     The custom id holds everything needed (see ``embeds.ChoiceId``), so the buttons keep
     working after a restart. Another user's click gets the answer privately instead of
@@ -209,15 +225,16 @@ class ChoiceButton(discord.ui.DynamicItem[discord.ui.Button], template=embeds.CH
                 interaction,
                 notice_message(
                     "The model was updated",
-                    "These choices came from the previous model. Run /similar again.",
+                    f"These choices came from the previous model. Run /{choice.command} again.",
                 ),
             )
             return
         owner = interaction.user.id == choice.owner
+        choose = answers.choose_discoveries if choice.command == "discover" else answers.choose
         await answer_command(
             interaction,
             "choose",
-            lambda m: answers.choose(m.recommender, choice.artist_id, choice.k),
+            lambda m: choose(m.recommender, choice.artist_id, choice.k),
             edit=owner,
             private=not owner,
         )
@@ -225,5 +242,5 @@ class ChoiceButton(discord.ui.DynamicItem[discord.ui.Button], template=embeds.CH
 
 def register(tree: app_commands.CommandTree) -> None:
     """Add the commands to ``tree`` (the client adds ``ChoiceButton`` as a dynamic item)."""
-    for command in (similar, matches, about):
+    for command in (similar, discover, matches, about):
         tree.add_command(command)

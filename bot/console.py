@@ -1,7 +1,8 @@
 """The offline console: the bot's commands typed on standard input, answers printed as text.
 
-Lines look like the slash commands: ``/similar artist:nirvana k:5``, ``/matches artist:bjork``,
-``/about``; the leading slash and the ``artist:`` label are optional (``similar nirvana``).
+Lines look like the slash commands: ``/similar artist:nirvana k:5``, ``/discover artist:muse``,
+``/matches artist:bjork``, ``/about``; the leading slash and the ``artist:`` label are
+optional (``similar nirvana``).
 After a "did you mean" answer, typing a number picks that candidate, like the bot's buttons.
 ``help`` lists the commands and ``quit`` (or end of input) leaves. The answers come from the
 same functions and the same rendering as the Discord bot, written as plain text.
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import answers, markup
-from bot.render import Message, ShowSimilar, notice_message
+from bot.render import Action, Message, ShowDiscoveries, notice_message
 from recommender.errors import ModelError, RecommenderError
 from recommender.facade import Recommender
 
@@ -25,6 +26,7 @@ HELP = f"""\
 Commands (the same as the Discord bot's):
   /similar artist:<name> [k:<n>]  the k ({answers.K_MIN}-{answers.K_MAX}, default \
 {answers.K_DEFAULT}) artists most like one artist
+  /discover artist:<name> [k:<n>] the k artists like one artist that fewer people know
   /matches artist:<text>          artist names close to some text, with match scores
   /about                          what the model was built from
   <number>                        after "did you mean": show that candidate's neighbours
@@ -48,6 +50,7 @@ class Command:
 
 COMMANDS = {
     "similar": Command("similar", ("artist", "k"), "artist"),
+    "discover": Command("discover", ("artist", "k"), "artist"),
     "matches": Command("matches", ("artist",), "artist"),
     "about": Command("about", (), None),
 }
@@ -120,7 +123,7 @@ class Console:
         self.model_path = model_path
         self._load = load
         self._recommender: Recommender | None = None
-        self.buttons: list[ShowSimilar] = []
+        self.buttons: list[Action] = []
 
     @property
     def recommender(self) -> Recommender:
@@ -154,6 +157,8 @@ class Console:
         if command == "matches":
             return answers.matches(self.recommender, options["artist"], style).message
         k = parse_k(options.get("k"))
+        if command == "discover":
+            return answers.discover(self.recommender, options["artist"], k, style).message
         return answers.similar(self.recommender, options["artist"], k, style).message
 
     def _choose(self, number: int) -> Message:
@@ -161,7 +166,9 @@ class Console:
             shown = f"1 to {len(self.buttons)}" if self.buttons else "none right now"
             raise CommandLineError(f"No choice {number} (choices: {shown}).")
         action = self.buttons[number - 1]
-        return answers.choose(self.recommender, action.artist_id, action.k, markup.PLAIN).message
+        discovering = isinstance(action, ShowDiscoveries)
+        choose = answers.choose_discoveries if discovering else answers.choose
+        return choose(self.recommender, action.artist_id, action.k, markup.PLAIN).message
 
 
 def lines_from(stream: TextIO, interactive: bool) -> Iterator[str]:

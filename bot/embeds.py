@@ -12,7 +12,7 @@ from typing import Any
 import discord
 
 from bot import markup
-from bot.render import Message, ShowSimilar, Tone
+from bot.render import Action, Message, ShowDiscoveries, ShowSimilar, Tone
 
 COLOURS = {
     Tone.RESULT: discord.Colour.from_rgb(29, 185, 84),
@@ -22,10 +22,14 @@ COLOURS = {
     Tone.ERROR: discord.Colour.from_rgb(237, 66, 69),
 }
 
-#: ``similar:<model fingerprint>:<artist id>:<k>:<user id of the asker>``.
+#: ``<command>:<model fingerprint>:<artist id>:<k>:<user id of the asker>``, where the
+#: command (``similar`` or ``discover``) is what the button shows for the chosen artist.
 CHOICE_TEMPLATE = re.compile(
-    r"similar:(?P<model>[0-9a-f]{8}):(?P<artist_id>\d{1,10}):(?P<k>\d{1,2}):(?P<owner>\d{1,20})"
+    r"(?P<command>similar|discover):(?P<model>[0-9a-f]{8}):(?P<artist_id>\d{1,10}):"
+    r"(?P<k>\d{1,2}):(?P<owner>\d{1,20})"
 )
+#: The command each button action runs.
+COMMANDS: dict[type, str] = {ShowSimilar: "similar", ShowDiscoveries: "discover"}
 
 
 def to_embed(message: Message) -> discord.Embed:
@@ -47,27 +51,30 @@ class ChoiceId:
     """What a "did you mean" button carries in its custom id.
 
     ``model`` is the fingerprint of the model whose artist ids the button uses, so a click
-    after a model reload cannot show another artist; ``owner`` is the user who asked.
+    after a model reload cannot show another artist; ``owner`` is the user who asked;
+    ``command`` is what the click shows (``similar`` or ``discover``).
     """
 
     model: str
     artist_id: int
     k: int
     owner: int
+    command: str = "similar"
 
     def encode(self) -> str:
-        custom_id = f"similar:{self.model}:{self.artist_id}:{self.k}:{self.owner}"
+        custom_id = f"{self.command}:{self.model}:{self.artist_id}:{self.k}:{self.owner}"
         if len(custom_id) > markup.CUSTOM_ID or not CHOICE_TEMPLATE.fullmatch(custom_id):
             raise ValueError(f"custom id {custom_id!r} does not fit the template")
         return custom_id
 
     @classmethod
     def from_match(cls, match: re.Match[str]) -> ChoiceId:
-        return cls(match["model"], int(match["artist_id"]), int(match["k"]), int(match["owner"]))
+        numbers = int(match["artist_id"]), int(match["k"]), int(match["owner"])
+        return cls(match["model"], *numbers, match["command"])
 
     @classmethod
-    def for_action(cls, action: ShowSimilar, model: str, owner: int) -> ChoiceId:
-        return cls(model, action.artist_id, action.k, owner)
+    def for_action(cls, action: Action, model: str, owner: int) -> ChoiceId:
+        return cls(model, action.artist_id, action.k, owner, COMMANDS[type(action)])
 
 
 def send_kwargs(message: Message, view: discord.ui.View | None = None) -> dict[str, Any]:

@@ -5,7 +5,7 @@ a footer and buttons. ``bot.embeds`` turns it into a ``discord.Embed`` and butto
 ``bot.console`` prints it as text. Nothing here imports discord or does I/O, and every text is
 fitted to Discord's limits here, once (see ``bot.markup``), whatever the names in the data.
 
-Adding a result type (for example ``/discover``) takes one function here that returns a
+Adding a result type (as ``/discover`` was) takes one function here that returns a
 ``Message`` (reusing :func:`ranked_lines` and :class:`ShowSimilar` buttons where they fit),
 and one in ``bot.answers`` that calls the facade.
 """
@@ -19,7 +19,14 @@ from pathlib import PurePath
 
 from bot import markup
 from bot.markup import Markup
-from recommender.results import Candidate, MatchStatus, ModelInfo, Neighbor, SimilarResult
+from recommender.results import (
+    Candidate,
+    DiscoverResult,
+    MatchStatus,
+    ModelInfo,
+    Neighbor,
+    SimilarResult,
+)
 
 #: Longest name shown in a list before the whole list is shrunk to fit its limit.
 NAME_LIMIT = 100
@@ -29,6 +36,8 @@ MIN_NAME_LIMIT = 12
 BAR_WIDTH = 10
 #: Other candidates shown next to a fuzzy match.
 FUZZY_ALTERNATIVES = 3
+#: Tags shown under an artist's name.
+TAGS_SHOWN = 5
 
 
 class Tone(StrEnum):
@@ -50,11 +59,22 @@ class ShowSimilar:
 
 
 @dataclass(frozen=True, slots=True)
+class ShowDiscoveries:
+    """A button's action: show ``k`` less-known artists like ``artist_id``."""
+
+    artist_id: int
+    k: int
+
+
+Action = ShowSimilar | ShowDiscoveries
+
+
+@dataclass(frozen=True, slots=True)
 class Button:
     """A button: a plain label (never markdown) and what pressing it does."""
 
     label: str
-    action: ShowSimilar
+    action: Action
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,30 +161,115 @@ def similar_message(result: SimilarResult, k: int, style: Markup = markup.DISCOR
     header = ""
     if resolution.status is MatchStatus.FUZZY:
         header = fuzzy_header(result.query, resolution.artist, result.candidates[1:], style)
-    return neighbors_message(resolution.artist, result.neighbors, style, header=header)
+    return neighbors_message(
+        resolution.artist, result.neighbors, style, header=header, tags=result.tags
+    )
+
+
+def tags_fields(tags: Sequence[str], style: Markup = markup.DISCORD) -> tuple[Field, ...]:
+    """An artist's top tags as one field (none when the data has no tags)."""
+    shown = " · ".join(style.name(tag, 40) for tag in tags[:TAGS_SHOWN])
+    return (Field("Tags", markup.cut(shown, markup.FIELD_VALUE)),) if shown else ()
+
+
+def _budget(title: str, footer: str, fields: tuple[Field, ...]) -> int:
+    """Characters left for the description once title, footer and fields are counted."""
+    used = len(title) + len(footer) + sum(len(f.name) + len(f.value) for f in fields)
+    return min(markup.EMBED_DESCRIPTION, markup.EMBED_TOTAL - used)
 
 
 def neighbors_message(
-    artist: str, neighbors: Sequence[Neighbor], style: Markup = markup.DISCORD, header: str = ""
+    artist: str,
+    neighbors: Sequence[Neighbor],
+    style: Markup = markup.DISCORD,
+    header: str = "",
+    tags: Sequence[str] = (),
 ) -> Message:
-    """Ranked neighbours of one artist, each with its distance and a closeness bar."""
+    """Ranked neighbours of one artist, each with its distance and a closeness bar.
+
+    ``tags`` (the artist's top tags) are shown in a field; neighbours found by tags (an
+    artist with too few listeners) say so in the footer.
+    """
     title = f"Artists like {style.name(artist, markup.EMBED_TITLE - 13)}"
     footer = "Distance is cosine distance: 0 = the same listeners, 1 = none in common."
+    if neighbors and neighbors[0].evidence == "tags":
+        footer = (
+            "Too few listeners to compare listening, so these share its tags. Distance is "
+            "tag cosine distance: 0 = the same tags, 1 = none in common."
+        )
+    fields = tags_fields(tags, style)
     if not neighbors:
         description = (header + "\n\n" if header else "") + (
             f"No other artist shares a listener with {style.bold(style.name(artist, NAME_LIMIT))}"
             " in this model, so there is nothing to rank."
         )
-        return Message(title, description, tone=Tone.NOTICE)
+        return Message(title, description, fields, tone=Tone.NOTICE)
 
     def line(i: int, limit: int) -> str:
         neighbor = neighbors[i]
         cue = f"{i + 1:>2}. {closeness_bar(neighbor.distance)} {format_distance(neighbor.distance)}"
         return f"{style.code(cue)} {style.bold(style.name(neighbor.artist, limit))}"
 
-    budget = min(markup.EMBED_DESCRIPTION, markup.EMBED_TOTAL - len(title) - len(footer))
-    description = ranked_lines(len(neighbors), line, budget, header)
-    return Message(title, description, footer=footer)
+    description = ranked_lines(len(neighbors), line, _budget(title, footer, fields), header)
+    return Message(title, description, fields, footer=footer)
+
+
+def discover_message(result: DiscoverResult, k: int, style: Markup = markup.DISCORD) -> Message:
+    """The answer to ``/discover``: less-known artists like the one asked for.
+
+    Each is listed with its listeners and its similarity to the artist; "did you mean"
+    buttons show the chosen artist's discoveries.
+    """
+    resolution = result.resolution
+    if resolution.status is MatchStatus.NONE:
+        return not_found_message(result.query, style)
+    if resolution.status is MatchStatus.AMBIGUOUS:
+        return did_you_mean_message(result.query, result.candidates, k, style, ShowDiscoveries)
+
+    assert resolution.artist is not None
+    header = ""
+    if resolution.status is MatchStatus.FUZZY:
+        header = fuzzy_header(result.query, resolution.artist, result.candidates[1:], style)
+    return discoveries_message(resolution.artist, result, style, header)
+
+
+def discoveries_message(
+    artist: str, result: DiscoverResult, style: Markup = markup.DISCORD, header: str = ""
+) -> Message:
+    """Ranked discoveries of one artist, each with its listeners and similarity."""
+    title = f"Less known than {style.name(artist, markup.EMBED_TITLE - 16)}"
+    if result.more_popular:
+        title = f"Discoveries like {style.name(artist, markup.EMBED_TITLE - 17)}"
+    who = f"{markup.cut(artist, 60)} ({artist_listeners(result.listeners)})"
+    scope = f"Fewer listeners than {who}."
+    if result.more_popular:
+        scope = f"Any number of listeners, next to {who}."
+    footer = (
+        f"{scope} Shown: similarity (1 = the same listeners) and listeners; ranked by "
+        f"similarity × (its listeners ÷ theirs) ^ {result.novelty:g}."
+    )
+    fields = tags_fields(result.tags, style)
+    found = result.discoveries
+    if not found:
+        description = (header + "\n\n" if header else "") + (
+            f"No less-known artist shares enough listeners with "
+            f"{style.bold(style.name(artist, NAME_LIMIT))} to recommend."
+        )
+        return Message(title, description, fields, footer=footer, tone=Tone.NOTICE)
+
+    def line(i: int, limit: int) -> str:
+        item = found[i]
+        cue = f"{i + 1:>2}. {closeness_bar(item.distance)} {1.0 - item.distance:.3f}"
+        name = style.bold(style.name(item.artist, limit))
+        return f"{style.code(cue)} {name} · {artist_listeners(item.listeners)}"
+
+    description = ranked_lines(len(found), line, _budget(title, footer, fields), header)
+    return Message(title, description, fields, footer=footer)
+
+
+def artist_listeners(count: int) -> str:
+    """``1 listener``, ``2,345 listeners``."""
+    return f"{count:,} listener{'s' if count != 1 else ''}"
 
 
 def fuzzy_header(
@@ -182,9 +287,16 @@ def fuzzy_header(
 
 
 def did_you_mean_message(
-    query: str, candidates: Sequence[Candidate], k: int, style: Markup = markup.DISCORD
+    query: str,
+    candidates: Sequence[Candidate],
+    k: int,
+    style: Markup = markup.DISCORD,
+    action: type[ShowSimilar] | type[ShowDiscoveries] = ShowSimilar,
 ) -> Message:
-    """ "Did you mean": the candidates listed, and one button each to show its neighbours."""
+    """ "Did you mean": the candidates listed, and one button each to show its neighbours.
+
+    ``action`` is what a button shows for its candidate: neighbours, or discoveries.
+    """
     shown = list(candidates[: markup.BUTTONS_PER_ROW * markup.ACTION_ROWS])
     header = f"“{style.name(query, NAME_LIMIT)}” could be more than one artist. Pick one:"
 
@@ -195,8 +307,7 @@ def did_you_mean_message(
 
     description = ranked_lines(len(shown), line, markup.EMBED_DESCRIPTION, header)
     buttons = tuple(
-        Button(markup.cut(c.artist, markup.BUTTON_LABEL), ShowSimilar(c.artist_id, k))
-        for c in shown
+        Button(markup.cut(c.artist, markup.BUTTON_LABEL), action(c.artist_id, k)) for c in shown
     )
     return Message("Did you mean…?", description, buttons=buttons, tone=Tone.CHOICE)
 
@@ -257,6 +368,8 @@ def about_message(info: ModelInfo, style: Markup = markup.DISCORD) -> Message:
         ("Users", f"{info.n_users:,}"),
         ("Listening pairs", f"{info.nnz:,}"),
         ("Neighbours kept", f"{info.n_neighbors:,} per artist"),
+        *_support_values(parameters),
+        *_merge_values(info.counts),
         ("Built", style.name(info.built_at.replace("T", " "), 60)),
         ("Version", f"model format {info.format_version}, package {info.package_version}"),
     ]
@@ -265,6 +378,21 @@ def about_message(info: ModelInfo, style: Markup = markup.DISCORD) -> Message:
         for name, value in values
     )
     return Message("About this model", fields=fields, tone=Tone.INFO)
+
+
+def _support_values(parameters: dict) -> list[tuple[str, str]]:
+    """The support options, when the build used any (see ``recommender.support``)."""
+    min_support = int(parameters.get("min_support", 1) or 1)
+    shrinkage = float(parameters.get("shrinkage", 0) or 0)
+    if min_support <= 1 and shrinkage <= 0:
+        return []
+    return [("Support", f"at least {min_support:,} shared listeners; shrinkage {shrinkage:g}")]
+
+
+def _merge_values(counts: dict) -> list[tuple[str, str]]:
+    """How many spellings were folded into other artists, when any were."""
+    folded = int(counts.get("names_merged", 0) or 0)
+    return [("Spellings folded", f"{folded:,}")] if folded else []
 
 
 def notice_message(title: str, text: str, tone: Tone = Tone.NOTICE) -> Message:

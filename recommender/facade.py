@@ -22,6 +22,7 @@ from recommender.results import (
     Candidate,
     DiscoverResult,
     Discovery,
+    MatchStatus,
     ModelInfo,
     Neighbor,
     Resolution,
@@ -149,15 +150,30 @@ class Recommender:
             nothing less known shares its listeners.
         """
         _check_k(k)
-        try:
-            novelty = check_novelty(novelty)
-        except (TypeError, ValueError) as exc:
-            raise QueryError(f"novelty must be a number of at least 0, got {novelty!r}.") from exc
+        novelty = _check_novelty(novelty)
         resolution = self.resolve(query)
         if resolution.artist_id is None:
             return DiscoverResult(resolution, novelty=novelty, more_popular=more_popular)
+        return self._discover(resolution, resolution.artist_id, k, novelty, more_popular)
 
-        artist_id = resolution.artist_id
+    def discoveries(
+        self,
+        artist_id: int,
+        k: int = 10,
+        *,
+        novelty: float = DEFAULT_NOVELTY,
+        more_popular: bool = False,
+    ) -> DiscoverResult:
+        """:meth:`discover` for an artist given by id (a "did you mean" choice)."""
+        _check_k(k)
+        novelty = _check_novelty(novelty)
+        name = self.artist_name(artist_id)
+        resolution = Resolution(name, MatchStatus.EXACT, name, artist_id)
+        return self._discover(resolution, artist_id, k, novelty, more_popular)
+
+    def _discover(
+        self, resolution: Resolution, artist_id: int, k: int, novelty: float, more_popular: bool
+    ) -> DiscoverResult:
         listeners = np.asarray(self.model.listeners)
         own = int(listeners[artist_id])
         evidence = self.model.neighbors.evidence_of(artist_id)
@@ -276,6 +292,13 @@ class Recommender:
     def _candidate(self, artist_id: int, score: float) -> Candidate:
         listeners = int(np.asarray(self.model.listeners)[artist_id])
         return Candidate(self.model.artist_names[artist_id], score, artist_id, listeners)
+
+
+def _check_novelty(novelty: float) -> float:
+    try:
+        return check_novelty(novelty)
+    except (TypeError, ValueError) as exc:
+        raise QueryError(f"novelty must be a number of at least 0, got {novelty!r}.") from exc
 
 
 def _check_k(k: int) -> None:

@@ -80,7 +80,7 @@ def test_parse_line(line: str, expected: tuple[str, dict[str, str]]) -> None:
 @pytest.mark.parametrize(
     ("line", "error"),
     [
-        ("/discover artist:x", "Unknown command 'discover'. Type help"),
+        ("/recommend artist:x", "Unknown command 'recommend'. Type help"),
         ("/similar artist:a artist:b", "Option artist is given twice"),
         ("/about everything", "/about takes no options, got 'everything'"),
     ],

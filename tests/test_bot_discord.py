@@ -39,7 +39,7 @@ def make_tree() -> app_commands.CommandTree:
 def test_commands_have_one_line_descriptions_and_described_options() -> None:
     payloads = {p["name"]: p for p in sync.command_payloads(make_tree(), None)}
 
-    assert sorted(payloads) == ["about", "matches", "similar"]
+    assert sorted(payloads) == ["about", "discover", "matches", "similar"]
     for payload in payloads.values():
         description = payload["description"]
         assert "\n" not in description

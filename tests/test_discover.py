@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import io
 import json
+import warnings
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+with warnings.catch_warnings():
+    # discord.voice_client imports audioop, deprecated since 3.11 (the suite turns warnings
+    # into errors)
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import discord
+    from discord import app_commands
+
+from bot import answers, commands, console, markup, sync
+from bot.embeds import CHOICE_TEMPLATE, ChoiceId
+from bot.render import ShowDiscoveries, ShowSimilar, Tone
 from recommender import QueryError, Recommender, cli
 from recommender import discover as discover_cli
 from recommender.novelty import rank_discoveries
@@ -171,3 +183,82 @@ def test_cli_bad_novelty_is_a_usage_error(model_path, capsys, novelty):
         discover_cli.main(["q", "--novelty", novelty, "--model", str(model_path)])
     assert exited.value.code == cli.EXIT_USAGE
     assert "argument --novelty" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- the bot's /discover
+
+
+def test_bot_answer_lists_listeners_and_similarity(rec):
+    message = answers.discover(rec, "q", 3, markup.PLAIN).message
+    assert message.title == "Less known than q"
+    lines = message.description.splitlines()
+    assert lines == [
+        " 1. ███████░░░ 0.707 a · 10 listeners",
+        " 2. ████░░░░░░ 0.447 b · 4 listeners",
+        " 3. ███░░░░░░░ 0.316 c · 2 listeners",
+    ]
+    assert message.footer.startswith("Fewer listeners than q (20 listeners).")
+    assert answers.discover(rec, "q", 3).artist == "q"
+
+
+def test_bot_did_you_mean_buttons_show_discoveries(rec):
+    message = answers.discover(rec, "p", 4, markup.PLAIN).message
+    assert message.title == "Did you mean…?"
+    assert [b.label for b in message.buttons] == ["p1", "p2", "p3", "p4", "p5"]
+    assert all(isinstance(b.action, ShowDiscoveries) for b in message.buttons)
+    assert {b.action.k for b in message.buttons} == {4}
+
+    chosen = answers.choose_discoveries(rec, message.buttons[0].action.artist_id, 4, markup.PLAIN)
+    assert chosen.message.title == "Less known than p1"
+    assert "a · 10 listeners" in chosen.message.description  # q has 20 listeners, p1 has 30
+    with pytest.raises(QueryError, match="run /discover again"):
+        answers.choose_discoveries(rec, 10_000, 4)
+
+
+def test_bot_nothing_to_discover_and_not_found(rec):
+    empty = answers.discover(rec, "c", 5).message
+    assert empty.tone is Tone.NOTICE
+    assert "No less-known artist shares enough listeners" in empty.description
+    missing = answers.discover(rec, "zzqxv wvvq", 5).message
+    assert missing.title == "No artist found"
+    assert missing.ephemeral
+
+
+@pytest.mark.parametrize("k", [0, 26])
+def test_bot_k_is_checked(rec, k):
+    with pytest.raises(QueryError, match="k must be a whole number from 1 to 25"):
+        answers.discover(rec, "q", k)
+
+
+def test_discover_button_ids_round_trip():
+    discover = ChoiceId.for_action(ShowDiscoveries(42, 7), "0123abcd", 99)
+    similar = ChoiceId.for_action(ShowSimilar(42, 7), "0123abcd", 99)
+    assert discover.encode() == "discover:0123abcd:42:7:99"
+    assert similar.encode() == "similar:0123abcd:42:7:99"
+    again = ChoiceId.from_match(CHOICE_TEMPLATE.fullmatch(discover.encode()))
+    assert again == discover
+    assert again.command == "discover"
+
+
+def test_discover_slash_command_options():
+    tree = app_commands.CommandTree(discord.Client(intents=discord.Intents.none()))
+    commands.register(tree)
+    payload = {p["name"]: p for p in sync.command_payloads(tree, None)}["discover"]
+    options = {o["name"]: o for o in payload["options"]}
+    assert payload["description"] == "Show artists like one you name that fewer people listen to."
+    assert options["artist"]["autocomplete"]
+    assert options["artist"]["required"]
+    assert (options["k"]["min_value"], options["k"]["max_value"]) == (1, 25)
+    assert not options["k"]["required"]
+
+
+def test_console_discover_and_numbered_choice(model_path):
+    stdin = io.StringIO("/discover artist:q k:2\ndiscover p k:3\n1\n")
+    stdout = io.StringIO()
+    assert console.run(model_path, stdin, stdout) == 0
+    text = stdout.getvalue()
+    assert "Less known than q\n" in text
+    assert " 2. ████░░░░░░ 0.447 b · 4 listeners" in text
+    assert "Did you mean…?" in text
+    assert "Less known than p1\n" in text  # the number picked p1's discoveries
+    assert "/discover artist:<name> [k:<n>]" in console.HELP

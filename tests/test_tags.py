@@ -171,3 +171,19 @@ def test_round_trip_keeps_tags_evidence_and_shared(hetrec_model, tmp_path):
     np.testing.assert_array_equal(copy.neighbors.evidence, model.neighbors.evidence)
     np.testing.assert_array_equal(copy.neighbors.shared, model.neighbors.shared)
     assert copy.support == model.support
+
+
+def test_bot_replies_show_tags_and_tag_evidence(hetrec_model):
+    from bot import answers, markup
+    from recommender import Recommender
+
+    rec = Recommender.load(hetrec_model[0])
+    message = answers.similar(rec, "Arctic Monkeys", 5, markup.PLAIN).message
+    assert [f.name for f in message.fields] == ["Tags"]
+    assert message.fields[0].value.startswith("indie rock · indie · british")
+    assert len(message.description.splitlines()) == 5  # the list itself is unchanged
+
+    thin = int(np.flatnonzero(rec.model.neighbors.evidence == 1)[0])
+    chosen = answers.choose(rec, thin, 5, markup.PLAIN).message
+    assert chosen.footer.startswith("Too few listeners to compare listening")
+    assert chosen.fields[0].name == "Tags"

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `benchmarks` is a folder of the repository, not installed
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import classic, generate, typos  # noqa: E402
+from benchmarks import classic, generate, measure, typos  # noqa: E402
 
 SCALE = 0.001
 SEED = 7
@@ -161,6 +161,25 @@ def test_classic_pipeline_runs_on_generated_data(dataset: tuple[Path, generate.M
     assert summary["nnz"] == summary["rows_kept"]
     assert len(summary["neighbors"]) == 5
     assert all(0 <= distance <= 1 + 1e-9 for _, distance in summary["neighbors"])
+
+
+ALLOCATE = "import json; block = bytearray(300 * 2**20); print(json.dumps({'size': len(block)}))"
+
+
+def test_measure_takes_the_childs_peak_memory_and_output():
+    run = measure.run([sys.executable, "-c", ALLOCATE])
+
+    assert run.ok
+    assert run.peak_rss_bytes >= 300 * 2**20
+    assert run.output == {"size": 300 * 2**20}
+    assert run.cpu_seconds > 0
+
+
+def test_measure_caps_the_childs_address_space():
+    run = measure.run([sys.executable, "-c", ALLOCATE], memory_limit=200 * 2**20)
+
+    assert not run.ok
+    assert "MemoryError" in run.stderr_tail
 
 
 def test_typos_are_one_edit_away_and_reproducible():

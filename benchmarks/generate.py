@@ -181,6 +181,21 @@ def generate(root: Path, scale: float, seed: int, tarball: bool = False) -> Mani
     return manifest
 
 
+def read_genres(root: Path) -> dict[str, int]:
+    """The hidden genre of every artist name of a generated data set (empty if absent)."""
+    path = root / GENRES_FILE
+    if not path.exists():
+        return {}
+    table = pcsv.read_csv(
+        path,
+        pcsv.ReadOptions(column_names=["name", "genre"]),
+        pcsv.ParseOptions(delimiter="\t", quote_char=False),
+        pcsv.ConvertOptions(column_types={"name": pa.string(), "genre": pa.int16()}),
+    )
+    names, genres = table.column("name").to_pylist(), table.column("genre").to_pylist()
+    return dict(zip(names, genres, strict=True))
+
+
 def read_manifest(root: Path) -> Manifest | None:
     """Return the manifest under ``root``, or None when missing or from another version."""
     try:

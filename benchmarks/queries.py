@@ -47,16 +47,33 @@ def _share(hits: Sequence[bool]) -> float:
     return sum(hits) / len(hits) if hits else float("nan")
 
 
-def exact_similar(rec: Any, names: Sequence[str], k: int = 10) -> dict[str, Any]:
-    """``similar(name)`` for names spelt exactly as in the model."""
+def exact_similar(
+    rec: Any, names: Sequence[str], genres: dict[str, int], k: int = 10
+) -> dict[str, Any]:
+    """``similar(name)`` for names spelt exactly as in the model.
+
+    With the generator's hidden genres, also the share of neighbours in the query's genre
+    (and the share two random artists would have), a check that neighbours mean something.
+    """
     seconds, results = timed(lambda name: rec.similar(name, k=k), names)
     statuses = Counter(str(r.resolution.status) for r in results)
     resolved = [r.artist == name for r, name in zip(results, names, strict=True)]
-    return {
+    summary = {
         **measure.percentiles(seconds),
         "statuses": dict(statuses),
         "resolved_right": _share(resolved),
     }
+    if genres:
+        same = [
+            genres.get(n.artist) == genres.get(name)
+            for r, name in zip(results, names, strict=True)
+            for n in r.neighbors
+        ]
+        shares = Counter(genres.get(name) for name in names)
+        chance = sum((count / len(names)) ** 2 for count in shares.values())
+        summary["same_genre_neighbours"] = _share(same)
+        summary["same_genre_by_chance"] = chance
+    return summary
 
 
 def fuzzy_similar(rec: Any, queries: Sequence[typos.Typo], k: int = 10) -> dict[str, Any]:
@@ -138,7 +155,14 @@ def cold_start(model: Path, query: str, repeat: int) -> dict[str, Any]:
     return summary
 
 
-def query_side(model: Path, n_queries: int, n_baseline: int, seed: int, repeat: int):
+def query_side(
+    model: Path,
+    n_queries: int,
+    n_baseline: int,
+    seed: int,
+    repeat: int,
+    genres: dict[str, int] | None = None,
+) -> dict[str, Any]:
     """Every query-side measure for one model file."""
     from recommender import Recommender
 
@@ -150,7 +174,7 @@ def query_side(model: Path, n_queries: int, n_baseline: int, seed: int, repeat: 
     return {
         "artists": len(names),
         "queries": len(picked),
-        "exact_similar": exact_similar(rec, picked),
+        "exact_similar": exact_similar(rec, picked, genres or {}),
         "fuzzy_similar": fuzzy_similar(rec, misspelt),
         "fuzzy_matches": fuzzy_matches(rec, misspelt, n_baseline),
         "wratio_baseline": wratio_baseline(names, misspelt[:n_baseline]),

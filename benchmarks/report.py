@@ -179,13 +179,24 @@ def _builds(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _genre_note(exact: dict[str, Any]) -> str:
+    if "same_genre_neighbours" not in exact:
+        return ""
+    return (
+        f"; neighbours in the query's hidden genre {_share(exact['same_genre_neighbours'])} "
+        f"(chance {_share(exact['same_genre_by_chance'])})"
+    )
+
+
 def _query_rows(label: str, q: dict[str, Any]) -> list[str]:
     exact, fuzzy, similar = q["exact_similar"], q["fuzzy_matches"], q["fuzzy_similar"]
     base, complete = q["wratio_baseline"], q["autocomplete"]
     n = fuzzy["compared_queries"]
     return [
         f"| {label} | `similar(exact name)` | {_ms(exact['p50_ms'])} | {_ms(exact['p99_ms'])} "
-        f"| resolved to the named artist {_share(exact['resolved_right'])} |",
+        f"| resolved to the named artist {_share(exact['resolved_right'])}"
+        + _genre_note(exact)
+        + " |",
         f"| {label} | `matches(typo, limit=5)` | {_ms(fuzzy['p50_ms'])} | {_ms(fuzzy['p99_ms'])} "
         f"| hit@1 {_share(fuzzy['hit_at_1'])}, hit@5 {_share(fuzzy['hit_at_5'])}; on the "
         f"{n} baseline queries: {_share(fuzzy['compared_hit_at_1'])} / "

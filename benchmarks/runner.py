@@ -247,11 +247,12 @@ def run(args: argparse.Namespace, argv: list[str] | None = None) -> dict[str, An
         rounds.append(_round(args, data, work, threshold))
 
     query_results = {}
+    genres = generate.read_genres(data)
     models = {"filtered": work / "filtered.joblib", "catalogue": work / "catalogue.joblib"}
     for key, model in models.items():
         if model.exists() and not (key == "catalogue" and args.skip_catalogue):
             query_results[key] = queries.query_side(
-                model, args.queries, args.baseline_queries, args.seed, args.cold_starts
+                model, args.queries, args.baseline_queries, args.seed, args.cold_starts, genres
             )
     return {
         "meta": {**_meta(argv), "load_average_start": load_start},

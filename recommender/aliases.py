@@ -34,6 +34,8 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
@@ -129,8 +131,10 @@ def merge_spellings(table: ListeningTable, *, homonym_share: float = HOMONYM_SHA
         return Merged(table, [], report)
 
     display = _display_names(artist_of, name_plays, n_artists)
+    is_alias = np.ones(n_names, dtype=bool)
+    is_alias[display] = False
     artist_codes = artist_of[table.artist_codes].astype(np.int32)
-    rows_merged = _rows_merged(table, artist_codes, artist_of, n_artists)
+    rows_merged = _rows_merged(table, artist_codes, is_alias, n_artists)
     folded = ListeningTable(
         user_codes=table.user_codes,
         artist_codes=artist_codes,
@@ -146,8 +150,6 @@ def merge_spellings(table: ListeningTable, *, homonym_share: float = HOMONYM_SHA
         if table.artist_tags is None
         else table.artist_tags.fold(artist_of, n_artists),
     )
-    is_alias = np.ones(n_names, dtype=bool)
-    is_alias[display] = False
     aliases = [(str(table.artist_names[i]), int(artist_of[i])) for i in np.flatnonzero(is_alias)]
     report = MergeReport(n_names, n_artists, rows_merged, homonym_keys)
     logger.info(
@@ -161,11 +163,10 @@ def merge_spellings(table: ListeningTable, *, homonym_share: float = HOMONYM_SHA
 
 
 def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct values and the code of each entry (a dictionary encoding)."""
-    if values.size == 0:
-        return np.array([""], dtype=object), np.zeros(0, dtype=np.int64)
-    distinct, codes = np.unique(values.astype(str), return_inverse=True)
-    return distinct.astype(object), codes.astype(np.int64)
+    """Distinct values and the code of each entry (a hash dictionary encoding)."""
+    encoded = pc.dictionary_encode(pa.array(values, pa.string()))
+    distinct = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+    return distinct, encoded.indices.to_numpy().astype(np.int64)
 
 
 def _homonyms(
@@ -244,14 +245,25 @@ def _display_names(artist_of: np.ndarray, plays: np.ndarray, n_artists: int) -> 
 
 
 def _rows_merged(
-    table: ListeningTable, artist_codes: np.ndarray, artist_of: np.ndarray, n_artists: int
+    table: ListeningTable,
+    artist_codes: np.ndarray,
+    is_alias: np.ndarray,
+    n_artists: int,
 ) -> int:
-    """Rows that now repeat a (user, artist) pair only because their spellings were folded."""
-    spellings = np.bincount(artist_of, minlength=n_artists)
-    rows = np.flatnonzero(spellings[artist_codes] > 1)
-    if rows.size == 0:
+    """Rows that now repeat a (user, artist) pair only because their spellings were folded.
+
+    Such a pair needs two spellings of one artist from one user, so at least one of them is
+    an alias: only the users with an alias row are looked at.
+    """
+    alias_rows = is_alias[table.artist_codes]
+    if not alias_rows.any():
         return 0
-    users = table.user_codes[rows].astype(np.int64)
-    before = np.unique(users * table.n_artists + table.artist_codes[rows])
-    after = np.unique(users * n_artists + artist_codes[rows])
+    users = np.zeros(table.n_users, dtype=bool)
+    users[table.user_codes[alias_rows]] = True
+    folded = np.zeros(n_artists, dtype=bool)
+    folded[artist_codes[alias_rows]] = True
+    rows = np.flatnonzero(users[table.user_codes] & folded[artist_codes])
+    user_codes = table.user_codes[rows].astype(np.int64)
+    before = np.unique(user_codes * table.n_artists + table.artist_codes[rows])
+    after = np.unique(user_codes * n_artists + artist_codes[rows])
     return int(before.size - after.size)

@@ -43,7 +43,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     data = parser.add_argument_group("data (as for the build)")
-    data.add_argument("--format", choices=FORMATS, default="lastfm360k", dest="source_format")
+    data.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="lastfm360k",
+        dest="source_format",
+        help="dataset format (default: lastfm360k)",
+    )
     data.add_argument("--input", type=Path, default=None, help="dataset (default: the sample)")
     data.add_argument("--country", action="append", default=[], metavar="NAME")
     data.add_argument(

@@ -7,7 +7,11 @@ neighbour tables). The item-kNN methods differ in four places:
 * the training matrix: popularity threshold (``min_artist_plays``, as the build's filter:
   artists whose total known plays fall below it are left out) and weighting;
 * the neighbour table: ``k``, support (shrinkage, minimum shared listeners), asymmetry;
-* the scoring: row normalisation and popularity damping (see :mod:`.scoring`).
+* the scoring: row normalisation and popularity damping (see :mod:`.scoring`), or one known
+  artist's neighbour list instead of the sum over all (what a similar-artists query shows).
+
+The threshold never changes the split: artists below it are left out of the model only, so
+a user whose held-out artist was left out counts as a miss, as it would for the build.
 """
 
 from __future__ import annotations

@@ -51,7 +51,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="dataset format (default: lastfm360k)",
     )
     data.add_argument("--input", type=Path, default=None, help="dataset (default: the sample)")
-    data.add_argument("--country", action="append", default=[], metavar="NAME")
+    data.add_argument(
+        "--country",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="keep users from this country (repeatable; 360K with profiles)",
+    )
     data.add_argument(
         "--min-artist-plays",
         type=cli.non_negative_int,
@@ -117,7 +123,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         choices=GROUPS,
         nargs="+",
         default=None,
-        help="only these groups of methods (the reference always runs)",
+        metavar="GROUP",
+        help="only these groups of methods (the reference always runs): " + ", ".join(GROUPS),
     )
     methods.add_argument(
         "--no-implicit", action="store_true", help="skip implicit's models (anchors)"

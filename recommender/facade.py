@@ -56,7 +56,7 @@ class Recommender:
     def __init__(self, model: Model) -> None:
         self.model = model
         self._co_listeners: CoListeners | None = None
-        self._tag_vectors: tuple[sp.csr_matrix, sp.csr_matrix] | None = None
+        self._tag_vectors: sp.csr_matrix | None = None
         self._aliases: dict[int, list[str]] | None = None
 
     @classmethod
@@ -269,12 +269,8 @@ class Recommender:
     def _tag_row(self, artist_id: int, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         assert self.model.tags is not None  # rows with tag evidence exist only with tags
         if self._tag_vectors is None:
-            vectors = self.model.tags.vectors()
-            pattern = vectors.copy()
-            pattern.data[:] = 1.0
-            self._tag_vectors = (vectors, pattern)
-        vectors, pattern = self._tag_vectors
-        ids, distances, shared = tag_neighbors(vectors, pattern, np.array([artist_id]), k)
+            self._tag_vectors = self.model.tags.vectors()
+        ids, distances, shared = tag_neighbors(self._tag_vectors, np.array([artist_id]), k)
         valid = ids[0] >= 0
         return ids[0][valid], distances[0][valid], shared[0][valid]
 

@@ -22,6 +22,7 @@ from bot import answers, commands, console, markup, sync
 from bot.embeds import CHOICE_TEMPLATE, ChoiceId
 from bot.render import ShowDiscoveries, ShowSimilar, Tone
 from recommender import QueryError, Recommender, cli
+from recommender import build as build_cli
 from recommender import discover as discover_cli
 from recommender.novelty import rank_discoveries
 
@@ -49,8 +50,18 @@ def rows() -> list[tuple[str, str, int]]:
 
 
 @pytest.fixture(scope="module")
-def model_path(build_plays_model):
-    return build_plays_model("discover", rows())
+def model_path(tmp_path_factory):
+    """The rows above built with plain cosine (the answers are cosines), whatever the defaults."""
+    folder = tmp_path_factory.mktemp("discover")
+    source = folder / "plays.csv"
+    source.write_text(
+        "user,artist,plays\n" + "".join(f"{u},{a},{p}\n" for u, a, p in rows()), encoding="utf-8"
+    )
+    output = folder / "model.joblib"
+    argv = ["--format", "plays", "--input", str(source), "--output", str(output)]
+    plain = ["--min-support", "1", "--shrinkage", "0", "--no-progress"]
+    assert build_cli.main([*argv, *plain]) == 0
+    return output
 
 
 @pytest.fixture(scope="module")

@@ -10,13 +10,19 @@ from recommender import cli
 from recommender.filters import FilterOptions
 from recommender.matrix import WEIGHTINGS
 from recommender.neighbors import BACKENDS
-from recommender.pipeline import MERGE_BY_DEFAULT, BuildOptions, BuildReport, build
+from recommender.pipeline import (
+    DEFAULT_NEIGHBORS,
+    MERGE_BY_DEFAULT,
+    BuildOptions,
+    BuildReport,
+    build,
+)
 from recommender.progress import Stages
 from recommender.readers import FORMATS
 from recommender.store import default_model_path
 from recommender.support import (
+    BUILD_SHRINKAGE,
     DEFAULT_MIN_SUPPORT,
-    DEFAULT_SHRINKAGE,
     SupportOptions,
 )
 from recommender.tags import TAG_FALLBACK_LISTENERS
@@ -85,14 +91,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--weighting",
         choices=WEIGHTINGS,
         default="binary",
-        help="matrix values: binary 'has listened' or play counts",
+        help="matrix values: binary 'has listened' (default), play counts, or plays "
+        "reweighted (log1p, tfidf, bm25)",
     )
     parser.add_argument(
         "--neighbors",
         type=cli.positive_int,
-        default=50,
+        default=DEFAULT_NEIGHBORS,
         metavar="N",
-        help="neighbours to precompute per artist (default: 50)",
+        help=f"neighbours to precompute per artist (default: {DEFAULT_NEIGHBORS})",
     )
     parser.add_argument(
         "--output",
@@ -122,10 +129,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--shrinkage",
         type=cli.non_negative_float,
-        default=DEFAULT_SHRINKAGE,
+        default=BUILD_SHRINKAGE,
         metavar="LAMBDA",
         help="scale similarity by n / (n + LAMBDA) for n shared listeners "
-        f"(default: {DEFAULT_SHRINKAGE:g}, plain cosine)",
+        f"(default: {BUILD_SHRINKAGE:g}; 0 for plain cosine)",
     )
     merge = parser.add_mutually_exclusive_group()
     merge.add_argument(

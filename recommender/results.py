@@ -68,18 +68,11 @@ class Resolution:
         return self.artist_id is not None
 
 
-@dataclass(frozen=True, slots=True)
-class SimilarResult:
-    """The answer to "which artists are like this one".
+class _Answer:
+    """What every answer to a query has: how the query was resolved (``resolution``)."""
 
-    ``neighbors`` is empty when the query did not resolve to an artist; ``candidates`` then
-    holds the "did you mean" suggestions. ``tags`` are the artist's top tags, where the model
-    has tags.
-    """
-
+    __slots__ = ()
     resolution: Resolution
-    neighbors: list[Neighbor] = field(default_factory=list)
-    tags: tuple[str, ...] = ()
 
     @property
     def query(self) -> str:
@@ -92,6 +85,23 @@ class SimilarResult:
     @property
     def candidates(self) -> list[Candidate]:
         return self.resolution.candidates
+
+    def _candidates_json(self) -> list[dict[str, Any]]:
+        return [{"artist": c.artist, "score": round(c.score, 2)} for c in self.candidates]
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarResult(_Answer):
+    """The answer to "which artists are like this one".
+
+    ``neighbors`` is empty when the query did not resolve to an artist; ``candidates`` then
+    holds the "did you mean" suggestions. ``tags`` are the artist's top tags, where the model
+    has tags.
+    """
+
+    resolution: Resolution
+    neighbors: list[Neighbor] = field(default_factory=list)
+    tags: tuple[str, ...] = ()
 
     @property
     def evidence(self) -> str:
@@ -106,9 +116,7 @@ class SimilarResult:
         payload = {
             "query": self.query,
             "artist": self.artist,
-            "candidates": [
-                {"artist": c.artist, "score": round(c.score, 2)} for c in self.candidates
-            ],
+            "candidates": self._candidates_json(),
             "neighbors": [n.to_json() for n in self.neighbors],
         }
         if self.tags:
@@ -140,7 +148,7 @@ class Discovery:
 
 
 @dataclass(frozen=True, slots=True)
-class DiscoverResult:
+class DiscoverResult(_Answer):
     """The answer to "what like this one do fewer people know".
 
     Attributes
@@ -166,18 +174,6 @@ class DiscoverResult:
     more_popular: bool = False
     tags: tuple[str, ...] = ()
 
-    @property
-    def query(self) -> str:
-        return self.resolution.query
-
-    @property
-    def artist(self) -> str | None:
-        return self.resolution.artist
-
-    @property
-    def candidates(self) -> list[Candidate]:
-        return self.resolution.candidates
-
     def to_json(self) -> dict[str, Any]:
         """The JSON shape of ``python -m recommender.discover --json``."""
         return {
@@ -187,9 +183,7 @@ class DiscoverResult:
             "novelty": self.novelty,
             "more_popular": self.more_popular,
             "tags": list(self.tags),
-            "candidates": [
-                {"artist": c.artist, "score": round(c.score, 2)} for c in self.candidates
-            ],
+            "candidates": self._candidates_json(),
             "discoveries": [d.to_json() for d in self.discoveries],
         }
 

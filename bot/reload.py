@@ -11,7 +11,6 @@ tried again until it changes; the old model keeps serving.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import os
 import time
@@ -58,11 +57,7 @@ class LoadedModel:
 
 def fingerprint(recommender: Recommender) -> str:
     """Eight hex digits that change whenever the artist id -> name mapping changes."""
-    digest = hashlib.blake2b(digest_size=4)
-    for name in recommender.model.artist_names:
-        digest.update(name.encode("utf-8", "surrogatepass"))
-        digest.update(b"\x00")
-    return digest.hexdigest()
+    return recommender.catalogue_fingerprint()
 
 
 def load(path: Path) -> LoadedModel:

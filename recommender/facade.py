@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,7 @@ from recommender.results import (
     SimilarResult,
 )
 from recommender.store import load_model
+from recommender.strings import StringColumn
 from recommender.support import CoListeners
 from recommender.tags import tag_neighbors
 
@@ -245,6 +247,23 @@ class Recommender:
         """Artist names for autocomplete: names starting with ``prefix`` first, most listened."""
         ids = self.model.name_index.complete(prefix, min(limit, MAX_LIMIT))
         return [self.model.artist_names[i] for i in ids]
+
+    def catalogue_fingerprint(self) -> str:
+        """Eight hex digits that change whenever the artist id -> name mapping changes.
+
+        Two models with the same fingerprint give every artist id the same name, so ids kept
+        elsewhere (the bot's buttons) stay meaningful across a rebuild of the same data.
+        """
+        digest = hashlib.blake2b(digest_size=4)
+        names = self.model.artist_names
+        if isinstance(names, StringColumn):
+            digest.update(names.offsets.tobytes())
+            digest.update(names.buffer.tobytes())
+        else:
+            encoded = [name.encode("utf-8", "surrogatepass") for name in names]
+            digest.update(np.cumsum([0, *map(len, encoded)], dtype=np.int64).tobytes())
+            digest.update(b"".join(encoded))
+        return digest.hexdigest()
 
     def artist_name(self, artist_id: int) -> str:
         return self.model.artist_names[artist_id]

@@ -109,7 +109,9 @@ class NameIndex:
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> NameIndex:
-        return cls(**{**state, "keys": StringColumn.from_state(state["keys"])})
+        # Plain ndarray views of memory-mapped arrays: np.memmap's slicing is slow per call.
+        arrays = {k: np.asarray(v).view(np.ndarray) for k, v in state.items() if k != "keys"}
+        return cls(**arrays, keys=StringColumn.from_state(state["keys"]))
 
     def exact(self, query: str) -> list[int]:
         """Artist ids whose name or alias has the query's key, most listeners first."""
@@ -193,10 +195,13 @@ class NameIndex:
         postings = np.concatenate(
             [self.gram_entries[self.gram_indptr[s] : self.gram_indptr[s + 1]] for s in slots]
         )
-        # Counting by entry id is linear; sorting the postings (np.unique) was the hot spot.
-        shared = np.bincount(postings, minlength=len(self.keys))
-        entries = np.flatnonzero(shared)
-        dice = 2.0 * shared[entries] / (grams.size + self.entry_grams[entries])
+        if postings.size * 8 < len(self.keys):  # few postings: sorting them is cheapest
+            entries, shared = np.unique(postings, return_counts=True)
+        else:  # many: count by entry id, linear in the catalogue
+            counts = np.bincount(postings, minlength=len(self.keys))
+            entries = np.flatnonzero(counts)
+            shared = counts[entries]
+        dice = 2.0 * shared / (grams.size + self.entry_grams[entries])
         if entries.size > CANDIDATE_POOL:
             top = np.argpartition(-dice, CANDIDATE_POOL)[:CANDIDATE_POOL]
             entries = entries[top]

@@ -27,8 +27,9 @@ class StringColumn(Sequence[str]):
     __slots__ = ("buffer", "offsets")
 
     def __init__(self, buffer: np.ndarray, offsets: np.ndarray) -> None:
-        self.buffer = buffer
-        self.offsets = offsets
+        # Plain ndarray views of memory-mapped arrays: np.memmap's slicing is slow per call.
+        self.buffer = np.asarray(buffer).view(np.ndarray)
+        self.offsets = np.asarray(offsets).view(np.ndarray)
 
     @classmethod
     def from_strings(cls, strings: Iterable[str]) -> StringColumn:

@@ -7,7 +7,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 
-def encode(column: pa.ChunkedArray, *, nulls: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def encode(
+    column: pa.ChunkedArray, *, nulls: bool = False, keep: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Dictionary-encode a text column.
 
     Parameters
@@ -15,7 +17,10 @@ def encode(column: pa.ChunkedArray, *, nulls: bool = False) -> tuple[np.ndarray,
     column : pyarrow.ChunkedArray
         Text, plain or dictionary-encoded.
     nulls : bool
-        Whether the column may hold nulls; they get code -1. Without it, it must not.
+        Whether the column may hold nulls; they get code -1. Without it, it must not, except
+        in rows that ``keep`` leaves out.
+    keep : np.ndarray, optional
+        The rows to return codes for (a boolean mask over the column).
 
     Returns
     -------
@@ -31,9 +36,11 @@ def encode(column: pa.ChunkedArray, *, nulls: bool = False) -> tuple[np.ndarray,
         return np.zeros(0, dtype=np.int32), np.array([], dtype=object)
     values = chunks[0].dictionary
     indices = [chunk.indices for chunk in chunks]
-    if nulls:
+    if nulls or keep is not None:
         indices = [pc.fill_null(part, -1) for part in indices]
     codes = np.concatenate([part.to_numpy() for part in indices]).astype(np.int32)
+    if keep is not None:
+        codes = codes[keep]
     return _drop_unused(codes, np.array(values.to_pylist(), dtype=object))
 
 

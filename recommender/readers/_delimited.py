@@ -54,10 +54,32 @@ class DelimitedSpec:
     progress: Callable[[int], None] | None = field(default=None, repr=False)
 
 
-def read_delimited(
+@dataclass
+class Rows:
+    """A file's rows as read, with the verdict on each rather than a filtered copy.
+
+    Attributes
+    ----------
+    table : pyarrow.Table
+        Every row that split into the expected fields, bad values included.
+    rows_read : int
+        Data rows in the file.
+    keep : np.ndarray or None
+        Which rows of ``table`` are usable; ``None`` when all are.
+    plays : np.ndarray or None
+        ``int64`` plays of the kept rows (all >= 1), when the spec has a plays column.
+    """
+
+    table: pa.Table
+    rows_read: int
+    keep: np.ndarray | None
+    plays: np.ndarray | None
+
+
+def read_rows(
     opener: Opener, path: str, spec: DelimitedSpec, drops: DropCounts, *, strict: bool = False
-) -> tuple[pa.Table, int]:
-    """Read ``spec.columns`` of a delimited file; return the table and the data rows seen.
+) -> Rows:
+    """Read ``spec.columns`` of a delimited file and judge every row, copying nothing.
 
     Parameters
     ----------
@@ -75,16 +97,32 @@ def read_delimited(
 
     Returns
     -------
-    tuple of (pyarrow.Table, int)
-        The kept columns (plays as ``int64``, all >= 1; required columns never null) and the
-        number of data rows in the file.
+    Rows
+        Large readers apply ``keep`` to their own arrays, which avoids a filtered copy of the
+        whole table for a handful of bad rows.
     """
     table, bad_rows = _read_with_fallback(opener, path, spec, strict)
     bad_rows.report(drops)
     rows_seen = table.num_rows + bad_rows.total
     if rows_seen == 0:
         raise InputError(f"{path}: the file has no data rows. Expected {_describe(spec)}.")
-    return _drop_bad_values(table, path, spec, drops, bad_rows if strict else None), rows_seen
+    keep, plays = _judge_values(table, path, spec, drops, bad_rows if strict else None)
+    return Rows(table, rows_seen, keep, plays)
+
+
+def read_delimited(
+    opener: Opener, path: str, spec: DelimitedSpec, drops: DropCounts, *, strict: bool = False
+) -> tuple[pa.Table, int]:
+    """Like :func:`read_rows`, returning only the usable rows and the data rows seen.
+
+    The table's plays column (if any) is ``int64``, all >= 1; required columns are never null.
+    """
+    rows = read_rows(opener, path, spec, drops, strict=strict)
+    table = rows.table if rows.keep is None else rows.table.filter(pa.array(rows.keep))
+    if rows.plays is not None:
+        index = table.schema.get_field_index("plays")
+        table = table.set_column(index, "plays", pa.array(rows.plays))
+    return table, rows.rows_read
 
 
 def _read_with_fallback(
@@ -142,28 +180,30 @@ def _arrow_type(kind: str, plays_as_text: bool) -> pa.DataType:
     return DICTIONARY if kind == "dict" else pa.string()
 
 
-def _drop_bad_values(
+def _judge_values(
     table: pa.Table,
     path: str,
     spec: DelimitedSpec,
     drops: DropCounts,
     strict_rows: _BadRows | None,
-) -> pa.Table:
-    """Drop rows missing a required field or with unusable plays, counting them by reason.
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Which rows miss a required field or have unusable plays, counted by reason.
 
-    With ``strict_rows`` (strict mode) raise instead, for the earliest bad line of the file:
-    a row with the wrong number of fields or a row with a bad value, whichever comes first.
+    Returns the rows to keep (``None``: all) and the kept rows' plays. With ``strict_rows``
+    (strict mode) raise instead, for the earliest bad line of the file: a row with the wrong
+    number of fields or a row with a bad value, whichever comes first.
     """
     reasons, labels, values = _row_reasons(table, spec)
     if strict_rows is not None:
         _raise_first(table, path, spec, reasons, labels, strict_rows)
     bad = reasons != 0
-    if not bad.any():
-        return _with_plays(table, values)
-    for code, label in labels.items():
-        drops.add(label, int(np.count_nonzero(reasons == code)))
-    keep = ~bad
-    return _with_plays(table.filter(pa.array(keep)), None if values is None else values[keep])
+    keep = None
+    if bad.any():
+        for code, label in labels.items():
+            drops.add(label, int(np.count_nonzero(reasons == code)))
+        keep = ~bad
+        values = None if values is None else values[keep]
+    return keep, None if values is None else values.astype(np.int64)
 
 
 def _row_reasons(
@@ -216,13 +256,6 @@ def _plays_values(column: pa.ChunkedArray) -> np.ndarray:
     if pa.types.is_string(column.type):
         return _parse_plays_text(column)
     return column.to_numpy().astype(np.float64)
-
-
-def _with_plays(table: pa.Table, values: np.ndarray | None) -> pa.Table:
-    if values is None:
-        return table
-    index = table.schema.get_field_index("plays")
-    return table.set_column(index, "plays", pa.array(values.astype(np.int64)))
 
 
 _PLAYS_REASONS = {

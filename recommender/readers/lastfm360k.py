@@ -17,7 +17,13 @@ import pyarrow as pa
 
 from recommender.errors import InputError
 from recommender.readers._codes import encode
-from recommender.readers._delimited import DelimitedSpec, Opener, file_opener, read_delimited
+from recommender.readers._delimited import (
+    DelimitedSpec,
+    Opener,
+    file_opener,
+    read_delimited,
+    read_rows,
+)
 from recommender.table import DropCounts, ListeningTable
 
 logger = logging.getLogger(__name__)
@@ -82,20 +88,25 @@ def read_lastfm360k(
         progress=progress,
         required={"user": "missing user", "artist": "missing artist name"},
     )
-    table, rows_read = read_delimited(source.plays, source.plays_name, spec, drops, strict=strict)
+    rows = read_rows(source.plays, source.plays_name, spec, drops, strict=strict)
+    rows_read = rows.rows_read
 
-    user_codes, user_ids = encode(table.column("user"))
-    artist_codes, artist_names = encode(table.column("artist"))
+    user_codes, user_ids = encode(rows.table.column("user"), keep=rows.keep)
+    artist_codes, artist_names = encode(rows.table.column("artist"), keep=rows.keep)
+    mbids = None
+    if with_mbids:
+        mbids = _artist_mbids(rows.table, rows.keep, artist_codes, artist_names.shape[0])
+    plays = rows.plays
+    del rows  # the arrow table is the largest thing held; codes are all that is needed now
     countries = None
     if with_profiles and source.profiles is not None:
         countries = _read_countries(source.profiles, str(source.profiles_name), user_ids, strict)
-    mbids = _artist_mbids(table, artist_codes, artist_names.shape[0]) if with_mbids else None
 
-    logger.info("%s: %d rows read, %d kept", source.plays_name, rows_read, table.num_rows)
+    logger.info("%s: %d rows read, %d kept", source.plays_name, rows_read, plays.shape[0])
     return ListeningTable(
         user_codes=user_codes,
         artist_codes=artist_codes,
-        plays=table.column("plays").to_numpy(),
+        plays=plays,
         artist_names=artist_names,
         user_ids=user_ids,
         user_countries=countries,
@@ -208,13 +219,15 @@ def _read_countries(opener: Opener, name: str, user_ids: np.ndarray, strict: boo
     return result
 
 
-def _artist_mbids(table: pa.Table, artist_codes: np.ndarray, n_artists: int) -> np.ndarray:
+def _artist_mbids(
+    table: pa.Table, keep: np.ndarray | None, artist_codes: np.ndarray, n_artists: int
+) -> np.ndarray:
     """The most frequent non-empty MusicBrainz id of each artist name ("" if none).
 
     Ties go to the id seen first in the file. Counting is pyarrow's hash aggregation, so no
     Python object is made per row.
     """
-    mbid_codes, mbid_values = encode(table.column("mbid"), nulls=True)
+    mbid_codes, mbid_values = encode(table.column("mbid"), nulls=True, keep=keep)
     result = np.full(n_artists, "", dtype=object)
     named = mbid_codes >= 0
     if not named.any():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from recommender.errors import InputError
 from recommender.readers._codes import encode
-from recommender.readers._delimited import DelimitedSpec, file_opener, read_delimited
+from recommender.readers._delimited import DelimitedSpec, file_opener, read_rows
 from recommender.table import DropCounts, ListeningTable
 
 logger = logging.getLogger(__name__)
@@ -60,16 +60,17 @@ def read_plays(
         quoted=delimiter != "\t",
         required={columns["user"]: "missing user", columns["artist"]: "missing artist name"},
     )
-    table, rows_read = read_delimited(file_opener(file), str(file), spec, drops, strict=strict)
-    table = table.rename_columns([_canonical(name, columns) for name in table.column_names])
+    rows = read_rows(file_opener(file), str(file), spec, drops, strict=strict)
+    table = rows.table.rename_columns([_canonical(c, columns) for c in rows.table.column_names])
 
-    user_codes, user_ids = encode(table.column("user"))
-    artist_codes, artist_names = encode(table.column("artist"))
-    logger.info("%s: %d rows read, %d kept", file, rows_read, table.num_rows)
+    user_codes, user_ids = encode(table.column("user"), keep=rows.keep)
+    artist_codes, artist_names = encode(table.column("artist"), keep=rows.keep)
+    rows_read = rows.rows_read
+    logger.info("%s: %d rows read, %d kept", file, rows_read, user_codes.shape[0])
     return ListeningTable(
         user_codes=user_codes,
         artist_codes=artist_codes,
-        plays=table.column("plays").to_numpy(),
+        plays=rows.plays,
         artist_names=artist_names,
         user_ids=user_ids,
         rows_read=rows_read,

@@ -158,6 +158,10 @@ class NameIndex:
             How many candidates to return alongside.
         """
         exact = self.exact(query)
+        if len(exact) > 1:
+            # Several artists share the key: the one spelled exactly as typed comes first.
+            typed = query.strip().casefold()
+            exact.sort(key=lambda artist: names[artist].casefold() != typed)
         if exact:
             candidates = [self._candidate(a, 100.0, names) for a in exact[:limit]]
             return Resolution(query, MatchStatus.EXACT, names[exact[0]], exact[0], candidates)
@@ -213,6 +217,15 @@ class NameIndex:
         return np.lexsort((np.arange(self.listeners.size), -self.listeners))
 
     def _by_listeners(self, artists: np.ndarray, limit: int | None = None) -> list[int]:
+        """Distinct artists, most listeners first (ties by id), at most ``limit``."""
+        if limit is not None and artists.size > 4 * limit:
+            # A long range (a one-letter prefix): shortlist the best by listeners first,
+            # keeping everyone tied with the limit-th so the order stays exact.
+            counts = self.listeners[artists]
+            cut = np.partition(counts, counts.size - limit)[counts.size - limit]
+            shortlist = np.unique(artists[counts >= cut])
+            if shortlist.size >= limit:
+                artists = shortlist
         unique = np.unique(artists)
         order = np.lexsort((unique, -self.listeners[unique]))
         return [int(a) for a in unique[order][:limit]]

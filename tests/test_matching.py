@@ -114,9 +114,17 @@ def test_search_quality_matches_full_wratio_scan(hetrec_index):
 def test_same_key_prefers_more_listeners():
     index = NameIndex.build(["Nirvana", "NIRVANA", "Nirvana!"], np.array([5, 900, 20]))
     assert index.exact("nirvana") == [1, 2, 0]
-    resolution = index.resolve("Nirvana", ["Nirvana", "NIRVANA", "Nirvana!"])
+    resolution = index.resolve("Nirvana!!", ["Nirvana", "NIRVANA", "Nirvana!"])
     assert resolution.artist_id == 1
     assert [c.artist_id for c in resolution.candidates] == [1, 2, 0]
+
+
+def test_same_key_prefers_the_spelling_typed():
+    names = ["the cloplystryn smire", "cloplystryn smire"]
+    index = NameIndex.build(names, np.array([5, 100]))
+    assert index.resolve("The Cloplystryn Smire", names).artist_id == 0
+    assert index.resolve("cloplystryn smire", names).artist_id == 1
+    assert index.resolve("Cloplystryn  Smire!", names).artist_id == 1  # neither typed: listeners
 
 
 def test_aliases_resolve_to_their_artist():
@@ -132,6 +140,15 @@ def test_autocomplete_prefix_by_listeners_then_fuzzy():
     assert index.complete("radio", 25)[:3] == [0, 1, 2]
     assert index.complete("", 2) == [0, 3]  # most listened first
     assert 3 in index.complete("portishaed", 5)  # typo falls back to fuzzy
+
+
+def test_autocomplete_shortlist_keeps_the_exact_order():
+    rng = np.random.default_rng(4)
+    names = [f"s{i:05d}" for i in range(3000)] + ["t1", "t2"]
+    listeners_ = rng.integers(1, 40, len(names))  # many ties around the cut
+    index = NameIndex.build(names, listeners_)
+    expected = sorted(range(3000), key=lambda a: (-listeners_[a], a))[:25]
+    assert index.complete("s", 25) == expected
 
 
 def test_autocomplete_is_bounded(hetrec_index):

@@ -15,11 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # `benchmarks` is a folder of the repository, not installed
-    sys.path.insert(0, str(ROOT))
+from benchmarks import classic, generate, measure, typos
 
-from benchmarks import classic, generate, measure, typos  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SCALE = 0.001
 SEED = 7

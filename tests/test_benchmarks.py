@@ -17,8 +17,6 @@ import pytest
 
 from benchmarks import classic, generate, measure, typos
 
-ROOT = Path(__file__).resolve().parents[1]
-
 SCALE = 0.001
 SEED = 7
 

@@ -193,7 +193,11 @@ def _judge_values(
     (strict mode) raise instead, for the earliest bad line of the file: a row with the wrong
     number of fields or a row with a bad value, whichever comes first.
     """
-    reasons, labels, values = _row_reasons(table, spec)
+    plays_valid = strict_rows is None and _plays_all_valid(table, spec)
+    if plays_valid and not any(table.column(c).null_count for c in spec.required):
+        # The common case: whole-number plays in range and no field missing.
+        return None, table.column("plays").to_numpy() if "plays" in spec.columns else None
+    reasons, labels, values = _row_reasons(table, spec, plays_valid)
     if strict_rows is not None:
         _raise_first(table, path, spec, reasons, labels, strict_rows)
     bad = reasons != 0
@@ -206,14 +210,30 @@ def _judge_values(
     return keep, None if values is None else values.astype(np.int64)
 
 
+def _plays_all_valid(table: pa.Table, spec: DelimitedSpec) -> bool:
+    """Whether every plays value was read as a whole number from 1 to ``MAX_PLAYS``."""
+    if "plays" not in spec.columns:
+        return True
+    column = table.column("plays")
+    if not pa.types.is_integer(column.type) or column.null_count or table.num_rows == 0:
+        return False
+    extremes = pc.min_max(column)
+    return extremes["min"].as_py() >= 1 and extremes["max"].as_py() <= MAX_PLAYS
+
+
 def _row_reasons(
-    table: pa.Table, spec: DelimitedSpec
+    table: pa.Table, spec: DelimitedSpec, plays_valid: bool = False
 ) -> tuple[np.ndarray, dict[int, str], np.ndarray | None]:
-    """A reason code per row (0: fine), the codes' labels, and the plays as floats."""
+    """A reason code per row (0: fine), the codes' labels, and the plays.
+
+    With ``plays_valid`` (already checked in range) the plays are not examined row by row.
+    """
     reasons = np.zeros(table.num_rows, dtype=np.int8)
     labels = dict(_PLAYS_REASONS)
     values = None
-    if "plays" in spec.columns:
+    if "plays" in spec.columns and plays_valid:
+        values = table.column("plays").to_numpy()
+    elif "plays" in spec.columns:
         values = _plays_values(table.column("plays"))
         reasons = _plays_reasons(values)
     for code, (column, label) in enumerate(spec.required.items(), start=len(labels) + 1):
@@ -222,7 +242,8 @@ def _row_reasons(
         reasons[missing & (reasons == 0)] = code
     # An empty line parses as a row of empty fields: name it for what it is.
     labels[0x7F] = "empty line"
-    if table.num_columns:
+    if table.num_columns and not (plays_valid and "plays" in spec.columns):
+        # (A row with valid plays has a non-empty field, so it is no empty line.)
         empty = np.logical_and.reduce(
             [c.is_null().to_numpy(zero_copy_only=False) for c in table.columns]
         )

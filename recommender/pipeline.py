@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -34,6 +34,8 @@ SAMPLE_NAME = "lastfm-360k-sample.tar.gz"
 #: artists' lists (the offline evaluation) and /discover's less-known candidates both gain
 #: from the longer list; on HetRec, leave-one-out HR@10 rises from 0.175 to 0.198.
 DEFAULT_NEIGHBORS = 200
+
+_NO_ROWS = np.zeros(0, dtype=np.int32)
 #: Formats whose artists are free-text names, folded by default. HetRec's artists are already
 #: the dataset's own ids (one Last.fm page each), so they are left as they are unless asked.
 MERGE_BY_DEFAULT = ("lastfm360k", "plays")
@@ -137,12 +139,20 @@ def build(options: BuildOptions, output: Path, stages: Stages | None = None) -> 
     table, aliases, merge, rows_read = (
         prepared.table, prepared.aliases, prepared.merge, prepared.rows_read
     )  # fmt: skip
+    del prepared
     with stages.stage("matrix"):
         matrix, repeated = build_matrix(table, options.weighting)
         duplicates = repeated - merge.rows_merged
         normalised = normalise_rows(matrix)
         artist_listeners = listeners(matrix)
-    with stages.stage("neighbours"), stages.bar(matrix.shape[0], "neighbours", "artist") as bar:
+        nonzeros = int(matrix.nnz)
+        del matrix
+        artist_plays = np.bincount(
+            table.artist_codes, weights=table.plays, minlength=table.n_artists
+        ).astype(np.int64)
+        # The matrix holds the listening now: release the row arrays before the big stages.
+        table = replace(table, user_codes=_NO_ROWS, artist_codes=_NO_ROWS, plays=_NO_ROWS)
+    with stages.stage("neighbours"), stages.bar(table.n_artists, "neighbours", "artist") as bar:
         neighbors = compute_neighbors(
             normalised,
             options.n_neighbors,
@@ -154,6 +164,8 @@ def build(options: BuildOptions, output: Path, stages: Stages | None = None) -> 
             neighbors = with_tag_fallback(
                 neighbors, table.artist_tags, artist_listeners, options.tag_fallback_listeners
             )
+        stored = normalised.astype(np.float32)
+        del normalised
     with stages.stage("names"):
         names = [str(name) for name in table.artist_names]
         name_index = NameIndex.build(names, artist_listeners, aliases)
@@ -174,13 +186,11 @@ def build(options: BuildOptions, output: Path, stages: Stages | None = None) -> 
     model = Model(
         artist_names=names,
         listeners=artist_listeners,
-        plays=np.bincount(
-            table.artist_codes, weights=table.plays, minlength=table.n_artists
-        ).astype(np.int64),
+        plays=artist_plays,
         neighbors=neighbors,
-        matrix=normalised.astype(np.float32),
+        matrix=stored,
         name_index=name_index,
-        info=_info(options, table, matrix.nnz, counts),
+        info=_info(options, table, nonzeros, counts),
         aliases=aliases,
         support=options.support,
         tags=table.artist_tags,
@@ -195,7 +205,7 @@ def build(options: BuildOptions, output: Path, stages: Stages | None = None) -> 
         duplicates_merged=duplicates,
         users=table.n_users,
         artists=table.n_artists,
-        nonzeros=int(matrix.nnz),
+        nonzeros=nonzeros,
         n_neighbors=options.n_neighbors,
         stage_seconds={k: round(v, 3) for k, v in stages.seconds.items()},
         peak_memory_bytes=peak_memory_bytes(),

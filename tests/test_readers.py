@@ -265,3 +265,43 @@ def test_plays_given_delimiter_overrides_detection(write_text):
     table = read_plays(path, delimiter="|")
     assert names_of(table) == {"A,B": 1}
     assert table.dropped.as_dict() == {"plays missing or not a number": 1}
+
+
+def test_plays_under_another_header_name_are_read_and_checked(write_text):
+    path = write_text("plays.csv", "username;artist_name;playcount\nu1;Air;3\nu1;Björk;-1\n")
+    table = read_plays(path)
+    assert table.plays.tolist() == [3]
+    assert table.dropped.as_dict() == {"negative plays": 1}
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        pytest.param(CLEAN_360K, id="clean"),
+        pytest.param(MALFORMED, id="malformed"),
+        pytest.param([*CLEAN_360K, f"{SHA[2]}\t\tx\t9999999999"], id="huge-plays"),
+    ],
+)
+def test_streaming_read_equals_the_whole_table_read(write_text, lines):
+    from recommender.readers._delimited import DelimitedSpec, file_opener
+    from recommender.readers._stream import _coded_from_table, read_coded
+    from recommender.table import DropCounts
+
+    path = write_text("plays.tsv", lines)
+    spec = DelimitedSpec(
+        columns={"user": "dict", "mbid": "dict", "artist": "dict", "plays": "plays"},
+        column_names=["user", "mbid", "artist", "plays"],
+        required={"user": "missing user", "artist": "missing artist name"},
+    )
+    streamed_drops, table_drops = DropCounts(), DropCounts()
+    streamed = read_coded(file_opener(path), str(path), spec, streamed_drops)
+    whole = _coded_from_table(file_opener(path), str(path), spec, table_drops, strict=False)
+
+    assert streamed.rows_read == whole.rows_read
+    assert streamed_drops.as_dict() == table_drops.as_dict()
+    np.testing.assert_array_equal(streamed.plays, whole.plays)
+    for name in ["user", "mbid", "artist"]:
+        got = [streamed.values[name][c] if c >= 0 else None for c in streamed.codes[name]]
+        want = [whole.values[name][c] if c >= 0 else None for c in whole.codes[name]]
+        assert got == want
+        assert streamed.values[name].tolist() == whole.values[name].tolist()

@@ -53,6 +53,11 @@ class DelimitedSpec:
     required: dict[str, str] = field(default_factory=dict)
     progress: Callable[[int], None] | None = field(default=None, repr=False)
 
+    @property
+    def plays_column(self) -> str | None:
+        """The name of the column read as plays, if any."""
+        return next((name for name, kind in self.columns.items() if kind == "plays"), None)
+
 
 @dataclass
 class Rows:
@@ -120,8 +125,8 @@ def read_delimited(
     rows = read_rows(opener, path, spec, drops, strict=strict)
     table = rows.table if rows.keep is None else rows.table.filter(pa.array(rows.keep))
     if rows.plays is not None:
-        index = table.schema.get_field_index("plays")
-        table = table.set_column(index, "plays", pa.array(rows.plays))
+        name = str(spec.plays_column)
+        table = table.set_column(table.schema.get_field_index(name), name, pa.array(rows.plays))
     return table, rows.rows_read
 
 
@@ -196,7 +201,8 @@ def _judge_values(
     plays_valid = strict_rows is None and _plays_all_valid(table, spec)
     if plays_valid and not any(table.column(c).null_count for c in spec.required):
         # The common case: whole-number plays in range and no field missing.
-        return None, table.column("plays").to_numpy() if "plays" in spec.columns else None
+        plays = spec.plays_column
+        return None, None if plays is None else table.column(plays).to_numpy()
     reasons, labels, values = _row_reasons(table, spec, plays_valid)
     if strict_rows is not None:
         _raise_first(table, path, spec, reasons, labels, strict_rows)
@@ -212,9 +218,9 @@ def _judge_values(
 
 def _plays_all_valid(table: pa.Table, spec: DelimitedSpec) -> bool:
     """Whether every plays value was read as a whole number from 1 to ``MAX_PLAYS``."""
-    if "plays" not in spec.columns:
+    if spec.plays_column is None:
         return True
-    column = table.column("plays")
+    column = table.column(spec.plays_column)
     if not pa.types.is_integer(column.type) or column.null_count or table.num_rows == 0:
         return False
     extremes = pc.min_max(column)
@@ -231,10 +237,11 @@ def _row_reasons(
     reasons = np.zeros(table.num_rows, dtype=np.int8)
     labels = dict(_PLAYS_REASONS)
     values = None
-    if "plays" in spec.columns and plays_valid:
-        values = table.column("plays").to_numpy()
-    elif "plays" in spec.columns:
-        values = _plays_values(table.column("plays"))
+    plays = spec.plays_column
+    if plays is not None and plays_valid:
+        values = table.column(plays).to_numpy()
+    elif plays is not None:
+        values = _plays_values(table.column(plays))
         reasons = _plays_reasons(values)
     for code, (column, label) in enumerate(spec.required.items(), start=len(labels) + 1):
         labels[code] = label
@@ -242,7 +249,7 @@ def _row_reasons(
         reasons[missing & (reasons == 0)] = code
     # An empty line parses as a row of empty fields: name it for what it is.
     labels[0x7F] = "empty line"
-    if table.num_columns and not (plays_valid and "plays" in spec.columns):
+    if table.num_columns and not (plays_valid and plays is not None):
         # (A row with valid plays has a non-empty field, so it is no empty line.)
         empty = np.logical_and.reduce(
             [c.is_null().to_numpy(zero_copy_only=False) for c in table.columns]
@@ -387,6 +394,7 @@ def file_opener(path: Path) -> Opener:
         with handle:
             yield handle
 
+    open_file.path = path  # type: ignore[attr-defined]  # lets readers open it natively
     return open_file
 
 

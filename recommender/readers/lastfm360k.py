@@ -16,14 +16,8 @@ import pandas as pd
 import pyarrow as pa
 
 from recommender.errors import InputError
-from recommender.readers._codes import encode
-from recommender.readers._delimited import (
-    DelimitedSpec,
-    Opener,
-    file_opener,
-    read_delimited,
-    read_rows,
-)
+from recommender.readers._delimited import DelimitedSpec, Opener, file_opener, read_delimited
+from recommender.readers._stream import read_coded
 from recommender.table import DropCounts, ListeningTable
 
 logger = logging.getLogger(__name__)
@@ -88,16 +82,17 @@ def read_lastfm360k(
         progress=progress,
         required={"user": "missing user", "artist": "missing artist name"},
     )
-    rows = read_rows(source.plays, source.plays_name, spec, drops, strict=strict)
-    rows_read = rows.rows_read
-
-    user_codes, user_ids = encode(rows.table.column("user"), keep=rows.keep)
-    artist_codes, artist_names = encode(rows.table.column("artist"), keep=rows.keep)
+    coded = read_coded(source.plays, source.plays_name, spec, drops, strict=strict)
+    rows_read = coded.rows_read
+    user_codes, user_ids = coded.codes["user"], coded.values["user"]
+    artist_codes, artist_names = coded.codes["artist"], coded.values["artist"]
     mbids = None
     if with_mbids:
-        mbids = _artist_mbids(rows.table, rows.keep, artist_codes, artist_names.shape[0])
-    plays = rows.plays
-    del rows  # the arrow table is the largest thing held; codes are all that is needed now
+        mbids = _artist_mbids(
+            coded.codes["mbid"], coded.values["mbid"], artist_codes, artist_names.shape[0]
+        )
+    plays = coded.plays
+    del coded
     countries = None
     if with_profiles and source.profiles is not None:
         countries = _read_countries(source.profiles, str(source.profiles_name), user_ids, strict)
@@ -220,14 +215,13 @@ def _read_countries(opener: Opener, name: str, user_ids: np.ndarray, strict: boo
 
 
 def _artist_mbids(
-    table: pa.Table, keep: np.ndarray | None, artist_codes: np.ndarray, n_artists: int
+    mbid_codes: np.ndarray, mbid_values: np.ndarray, artist_codes: np.ndarray, n_artists: int
 ) -> np.ndarray:
     """The most frequent non-empty MusicBrainz id of each artist name ("" if none).
 
     Ties go to the id seen first in the file. Counting is pyarrow's hash aggregation, so no
     Python object is made per row.
     """
-    mbid_codes, mbid_values = encode(table.column("mbid"), nulls=True, keep=keep)
     result = np.full(n_artists, "", dtype=object)
     named = mbid_codes >= 0
     if not named.any():

@@ -6,8 +6,8 @@ import logging
 from pathlib import Path
 
 from recommender.errors import InputError
-from recommender.readers._codes import encode
-from recommender.readers._delimited import DelimitedSpec, file_opener, read_rows
+from recommender.readers._delimited import DelimitedSpec, file_opener
+from recommender.readers._stream import read_coded
 from recommender.table import DropCounts, ListeningTable
 
 logger = logging.getLogger(__name__)
@@ -60,17 +60,15 @@ def read_plays(
         quoted=delimiter != "\t",
         required={columns["user"]: "missing user", columns["artist"]: "missing artist name"},
     )
-    rows = read_rows(file_opener(file), str(file), spec, drops, strict=strict)
-    table = rows.table.rename_columns([_canonical(c, columns) for c in rows.table.column_names])
-
-    user_codes, user_ids = encode(table.column("user"), keep=rows.keep)
-    artist_codes, artist_names = encode(table.column("artist"), keep=rows.keep)
-    rows_read = rows.rows_read
+    coded = read_coded(file_opener(file), str(file), spec, drops, strict=strict)
+    user_codes, user_ids = coded.codes[columns["user"]], coded.values[columns["user"]]
+    artist_codes, artist_names = coded.codes[columns["artist"]], coded.values[columns["artist"]]
+    rows_read = coded.rows_read
     logger.info("%s: %d rows read, %d kept", file, rows_read, user_codes.shape[0])
     return ListeningTable(
         user_codes=user_codes,
         artist_codes=artist_codes,
-        plays=rows.plays,
+        plays=coded.plays,
         artist_names=artist_names,
         user_ids=user_ids,
         rows_read=rows_read,
@@ -123,7 +121,3 @@ def _resolve_columns(fields: list[str], file: Path) -> dict[str, str]:
             )
         columns[role] = match.strip().strip('"')
     return columns
-
-
-def _canonical(name: str, columns: dict[str, str]) -> str:
-    return next(role for role, column in columns.items() if column == name)

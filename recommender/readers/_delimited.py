@@ -154,11 +154,21 @@ def _read_with_fallback(
 def _read(
     opener: Opener, spec: DelimitedSpec, bad_rows: _BadRows, *, plays_as_text: bool, strict: bool
 ) -> pa.Table:
+    options = csv_options(spec, bad_rows, plays_as_text=plays_as_text, threads=not strict)
+    with opener() as raw:
+        source = _CountingReader(raw, spec.progress) if spec.progress else raw
+        return pacsv.read_csv(source, *options)
+
+
+def csv_options(
+    spec: DelimitedSpec, bad_rows: _BadRows, *, plays_as_text: bool, threads: bool = True
+) -> tuple[pacsv.ReadOptions, pacsv.ParseOptions, pacsv.ConvertOptions]:
+    """pyarrow's read, parse and convert options for a spec (bad rows go to ``bad_rows``)."""
     types = {name: _arrow_type(kind, plays_as_text) for name, kind in spec.columns.items()}
     read_options = pacsv.ReadOptions(
         column_names=spec.column_names,
         encoding=spec.encoding,
-        use_threads=not strict,
+        use_threads=threads,
         block_size=8 << 20,
     )
     parse_options = pacsv.ParseOptions(
@@ -174,9 +184,7 @@ def _read(
         null_values=[""],
         quoted_strings_can_be_null=False,
     )
-    with opener() as raw:
-        source = _CountingReader(raw, spec.progress) if spec.progress else raw
-        return pacsv.read_csv(source, read_options, parse_options, convert_options)
+    return read_options, parse_options, convert_options
 
 
 def _arrow_type(kind: str, plays_as_text: bool) -> pa.DataType:

@@ -28,12 +28,12 @@ from recommender.readers._delimited import (
     MAX_PLAYS,
     DelimitedSpec,
     Opener,
-    _arrow_type,
     _BadRows,
     _CountingReader,
     _describe,
     _input_error,
     _plays_reasons,
+    csv_options,
     read_rows,
 )
 from recommender.table import DropCounts
@@ -121,29 +121,13 @@ class _Batch:
 
 
 def _stream(opener: Opener, spec: DelimitedSpec, bad_rows: _BadRows) -> list[_Batch]:
-    types = {name: _arrow_type(kind, plays_as_text=False) for name, kind in spec.columns.items()}
-    read_options = pacsv.ReadOptions(
-        column_names=spec.column_names, encoding=spec.encoding, block_size=8 << 20
-    )
-    parse_options = pacsv.ParseOptions(
-        delimiter=spec.delimiter,
-        quote_char='"' if spec.quoted else False,
-        ignore_empty_lines=False,
-        invalid_row_handler=bad_rows.handle,
-    )
-    convert_options = pacsv.ConvertOptions(
-        column_types=types,
-        include_columns=list(spec.columns),
-        strings_can_be_null=True,
-        null_values=[""],
-        quoted_strings_can_be_null=False,
-    )
+    options = csv_options(spec, bad_rows, plays_as_text=False)
     batches = []
     native = getattr(opener, "path", None)
     if native is not None:
         # A plain file: pyarrow reads it natively (faster than through a Python file object);
         # progress is then estimated from the rows read and the file's mean row length.
-        reader = pacsv.open_csv(str(native), read_options, parse_options, convert_options)
+        reader = pacsv.open_csv(str(native), *options)
         row_bytes = _mean_row_bytes(native) if spec.progress else 0.0
         for batch in reader:
             batches.append(_keep_codes(batch, spec))
@@ -152,7 +136,7 @@ def _stream(opener: Opener, spec: DelimitedSpec, bad_rows: _BadRows) -> list[_Ba
     else:
         with opener() as raw:
             source = _CountingReader(raw, spec.progress) if spec.progress else raw
-            reader = pacsv.open_csv(source, read_options, parse_options, convert_options)
+            reader = pacsv.open_csv(source, *options)
             for batch in reader:
                 batches.append(_keep_codes(batch, spec))
     pa.default_memory_pool().release_unused()

@@ -282,12 +282,17 @@ def test_plays_under_another_header_name_are_read_and_checked(write_text):
         pytest.param([*CLEAN_360K, f"{SHA[2]}\t\tx\t9999999999"], id="huge-plays"),
     ],
 )
-def test_streaming_read_equals_the_whole_table_read(write_text, lines):
+@pytest.mark.parametrize("batched", [False, True], ids=["one-batch", "many-batches"])
+def test_streaming_read_equals_the_whole_table_read(write_text, monkeypatch, lines, batched):
+    from recommender.readers import _delimited, _stream
     from recommender.readers._delimited import DelimitedSpec, file_opener
     from recommender.readers._stream import _coded_from_table, read_coded
     from recommender.table import DropCounts
 
-    path = write_text("plays.tsv", lines)
+    if batched:  # a batch per block of 200 bytes, dictionaries merged 2 batches at a time
+        monkeypatch.setattr(_delimited, "BLOCK_SIZE", 200)
+        monkeypatch.setattr(_stream, "_GROUP_BATCHES", 2)
+    path = write_text("plays.tsv", lines * 4)
     spec = DelimitedSpec(
         columns={"user": "dict", "mbid": "dict", "artist": "dict", "plays": "plays"},
         column_names=["user", "mbid", "artist", "plays"],

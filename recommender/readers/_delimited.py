@@ -27,6 +27,8 @@ from recommender.table import DropCounts
 
 logger = logging.getLogger(__name__)
 
+#: Bytes pyarrow parses at a time (one batch of a streaming read).
+BLOCK_SIZE = 8 << 20
 #: More plays than this for one (user, artist) row is taken as corrupt data, not listening.
 MAX_PLAYS = 1_000_000_000
 
@@ -169,7 +171,7 @@ def csv_options(
         column_names=spec.column_names,
         encoding=spec.encoding,
         use_threads=threads,
-        block_size=8 << 20,
+        block_size=BLOCK_SIZE,
     )
     parse_options = pacsv.ParseOptions(
         delimiter=spec.delimiter,

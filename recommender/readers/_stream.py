@@ -1,9 +1,10 @@
 """Streaming read of large listening files straight into integer codes.
 
 :func:`read_coded` reads a file batch by batch with pyarrow's streaming CSV reader, keeps
-only each batch's dictionary indices and plays, and unifies the batches' dictionaries once at
-the end (one hash pass over the distinct values of each batch). The whole file is never held
-as one arrow table, which keeps peak memory near the size of the integer codes.
+only each batch's dictionary indices and plays, and merges the batches' dictionaries a group
+of batches at a time (one hash pass over each group's distinct values), then once over the
+groups. The whole file is never held as one arrow table, which keeps peak memory near the size
+of the integer codes.
 
 It gives exactly what :func:`~recommender.readers._delimited.read_rows` followed by
 :func:`~recommender.readers._codes.encode` gives, and falls back to that path for ``--strict``
@@ -79,7 +80,7 @@ def read_coded(
         return _coded_from_table(opener, path, spec, drops, strict=True)
     bad_rows = _BadRows(path, strict=False)
     try:
-        batches = _stream(opener, spec, bad_rows)
+        streamed = _stream(opener, spec, bad_rows)
     except pa.ArrowKeyError as exc:
         raise InputError(
             f"{path}: {exc}. Expected {_describe(spec)}; check the header and the delimiter."
@@ -91,19 +92,15 @@ def read_coded(
         return _coded_from_table(opener, path, spec, drops, strict=False)
 
     bad_rows.report(drops)
-    rows_read = sum(len(b.plays) for b in batches) + bad_rows.total
+    rows_read = sum(len(part) for part in streamed.plays) + bad_rows.total
     if rows_read == 0:
         raise InputError(f"{path}: the file has no data rows. Expected {_describe(spec)}.")
-    text = [name for name, kind in spec.columns.items() if kind == "dict"]
-    plays = _concatenate_plays(batches)
+    plays = _concatenate_plays(streamed.plays)
     codes, values = {}, {}
-    for name in text:
-        # One column at a time, releasing its batch arrays as soon as they are unified.
-        indices = [b.indices.pop(name) for b in batches]
-        dictionaries = [b.dictionaries.pop(name) for b in batches]
-        codes[name], values[name] = _unify(indices, dictionaries)
-        del indices, dictionaries
-    del batches
+    for name, column in streamed.columns.items():
+        codes[name], values[name] = column.finish()
+    text = list(codes)
+    del streamed
 
     keep = _judge(codes, plays, spec, drops)
     if keep is not None:
@@ -113,16 +110,47 @@ def read_coded(
     return Coded(codes, values, plays.astype(np.int64, copy=False), rows_read)
 
 
+#: Batches whose dictionaries are merged together before the next ones arrive: a bound on
+#: how many per-batch dictionaries (the bulk of a streaming read's memory) are held at once.
+_GROUP_BATCHES = 16
+
+
+class _TextColumn:
+    """One text column's codes, unified a group of batches at a time to bound memory."""
+
+    def __init__(self) -> None:
+        self._indices: list[np.ndarray] = []
+        self._dictionaries: list[pa.Array] = []
+        self._groups: list[tuple[np.ndarray, pa.Array]] = []
+
+    def add(self, indices: np.ndarray, dictionary: pa.Array) -> None:
+        self._indices.append(indices)
+        self._dictionaries.append(dictionary)
+        if len(self._indices) >= _GROUP_BATCHES:
+            self._fold()
+
+    def finish(self) -> tuple[np.ndarray, np.ndarray]:
+        """Codes of every row (-1 where empty) and the distinct values, in file order."""
+        self._fold()
+        groups, self._groups = self._groups, []
+        codes, dictionary = _unify([c for c, _ in groups], [d for _, d in groups])
+        return _drop_unused(codes, np.array(dictionary.to_pylist(), dtype=object))
+
+    def _fold(self) -> None:
+        if self._indices:
+            self._groups.append(_unify(self._indices, self._dictionaries))
+            self._indices, self._dictionaries = [], []
+
+
 @dataclass
-class _Batch:
-    indices: dict[str, np.ndarray]
-    dictionaries: dict[str, pa.Array]
-    plays: np.ndarray  # int64 when the batch had no empty plays, else float64 with NaN
+class _Streamed:
+    columns: dict[str, _TextColumn]
+    plays: list[np.ndarray]  # per batch: int64, or float64 with NaN where plays were empty
 
 
-def _stream(opener: Opener, spec: DelimitedSpec, bad_rows: _BadRows) -> list[_Batch]:
+def _stream(opener: Opener, spec: DelimitedSpec, bad_rows: _BadRows) -> _Streamed:
     options = csv_options(spec, bad_rows, plays_as_text=False)
-    batches = []
+    streamed = _Streamed({n: _TextColumn() for n, k in spec.columns.items() if k == "dict"}, [])
     native = getattr(opener, "path", None)
     if native is not None:
         # A plain file: pyarrow reads it natively (faster than through a Python file object);
@@ -130,17 +158,16 @@ def _stream(opener: Opener, spec: DelimitedSpec, bad_rows: _BadRows) -> list[_Ba
         reader = pacsv.open_csv(str(native), *options)
         row_bytes = _mean_row_bytes(native) if spec.progress else 0.0
         for batch in reader:
-            batches.append(_keep_codes(batch, spec))
+            _keep_codes(batch, spec, streamed)
             if spec.progress:
                 spec.progress(int(batch.num_rows * row_bytes))
     else:
         with opener() as raw:
             source = _CountingReader(raw, spec.progress) if spec.progress else raw
-            reader = pacsv.open_csv(source, *options)
-            for batch in reader:
-                batches.append(_keep_codes(batch, spec))
+            for batch in pacsv.open_csv(source, *options):
+                _keep_codes(batch, spec, streamed)
     pa.default_memory_pool().release_unused()
-    return batches
+    return streamed
 
 
 def _mean_row_bytes(path: Path) -> float:
@@ -149,43 +176,36 @@ def _mean_row_bytes(path: Path) -> float:
     return len(head) / max(1, head.count(b"\n"))
 
 
-def _keep_codes(batch: pa.RecordBatch, spec: DelimitedSpec) -> _Batch:
-    indices, dictionaries = {}, {}
-    for name, kind in spec.columns.items():
-        if kind == "dict":
-            column = batch.column(name)
-            indices[name] = pc.fill_null(column.indices, -1).to_numpy()
-            dictionaries[name] = column.dictionary
-    plays = batch.column(str(spec.plays_column)).to_numpy(zero_copy_only=False)
-    return _Batch(indices, dictionaries, plays)
+def _keep_codes(batch: pa.RecordBatch, spec: DelimitedSpec, streamed: _Streamed) -> None:
+    for name, column in streamed.columns.items():
+        values = batch.column(name)
+        column.add(pc.fill_null(values.indices, -1).to_numpy(), values.dictionary)
+    streamed.plays.append(batch.column(str(spec.plays_column)).to_numpy(zero_copy_only=False))
 
 
-def _unify(
-    indices: list[np.ndarray], dictionaries: list[pa.Array]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Global codes (file order of first appearance; -1 stays -1) and distinct values."""
+def _unify(indices: list[np.ndarray], dictionaries: list[pa.Array]) -> tuple[np.ndarray, pa.Array]:
+    """Codes into one merged dictionary (file order of first appearance; -1 stays -1)."""
     if not indices:
-        return np.zeros(0, dtype=np.int32), np.array([], dtype=object)
+        return np.zeros(0, dtype=np.int32), pa.array([], pa.string())
     starts = np.cumsum([0] + [len(d) for d in dictionaries])
     encoded = pc.dictionary_encode(pa.concat_arrays(dictionaries))
     global_of = encoded.indices.to_numpy().astype(np.int32)
     codes = np.empty(sum(part.shape[0] for part in indices), dtype=np.int32)
     at = 0
     for local, start in zip(indices, starts[:-1], strict=True):
-        stop = at + local.shape[0]
-        np.copyto(codes[at:stop], np.where(local >= 0, global_of[start + np.maximum(local, 0)], -1))
-        at = stop
-    values = np.array(encoded.dictionary.to_pylist(), dtype=object)
-    return _drop_unused(codes, values)
+        part = codes[at : at + local.shape[0]]
+        present = local >= 0
+        part[~present] = -1
+        part[present] = global_of[start + local[present]]
+        at += local.shape[0]
+    return codes, encoded.dictionary
 
 
-def _concatenate_plays(batches: list[_Batch]) -> np.ndarray:
-    """All plays in one array (releasing the batches' own): int64, or float64 if any is empty."""
-    integer = all(b.plays.dtype.kind == "i" for b in batches)
-    plays = np.concatenate([b.plays if integer else b.plays.astype(np.float64) for b in batches])
-    for batch in batches:
-        batch.plays = plays[:0]
-    return plays.astype(np.int64, copy=False) if integer else plays
+def _concatenate_plays(parts: list[np.ndarray]) -> np.ndarray:
+    """All plays in one array: int64, or float64 with NaN if any batch had empty plays."""
+    if all(part.dtype.kind == "i" for part in parts):
+        return np.concatenate(parts).astype(np.int64, copy=False) if parts else np.zeros(0, int)
+    return np.concatenate([part.astype(np.float64) for part in parts])
 
 
 def _judge(

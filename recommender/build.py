@@ -18,7 +18,6 @@ from recommender.pipeline import (
     build,
 )
 from recommender.progress import Stages
-from recommender.readers import FORMATS
 from recommender.store import default_model_path
 from recommender.support import (
     BUILD_SHRINKAGE,
@@ -59,34 +58,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--format",
-        choices=FORMATS,
-        default="lastfm360k",
-        dest="source_format",
-        help="dataset format (default: lastfm360k)",
-    )
-    parser.add_argument(
-        "--input",
-        type=Path,
-        default=None,
-        help="360K .tar.gz, folder or plays file; HetRec folder; or plays file "
-        "(default: the embedded sample)",
-    )
-    parser.add_argument(
-        "--country",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="keep users from this country (repeatable; 360K with profiles)",
-    )
-    parser.add_argument(
-        "--min-artist-plays",
-        type=cli.non_negative_int,
-        default=0,
-        metavar="N",
-        help="keep artists with at least N plays in total (default: 0)",
-    )
+    cli.add_data_options(parser)
     parser.add_argument(
         "--weighting",
         choices=WEIGHTINGS,
@@ -106,9 +78,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=Path,
         default=None,
         help="model file (default: $MODEL_PATH or artifacts/model.joblib)",
-    )
-    parser.add_argument(
-        "--delimiter", default=None, help="field separator for --format plays (default: detected)"
     )
     parser.add_argument(
         "--strict",

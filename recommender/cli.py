@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from recommender.errors import RecommenderError
+from recommender.readers import FORMATS
 from recommender.store import default_model_path
 
 EXIT_OK = 0
@@ -95,6 +96,41 @@ def add_common(parser: argparse.ArgumentParser, *, model: bool = True) -> None:
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
     parser.add_argument(
         "-v", "--verbose", action="count", default=0, help="log progress (-vv for debug)"
+    )
+
+
+def add_data_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """The options that say what to read and filter; the build and the evaluation share them."""
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="lastfm360k",
+        dest="source_format",
+        help="dataset format (default: lastfm360k)",
+    )
+    parser.add_argument(
+        "--input",
+        type=Path,
+        default=None,
+        help="360K .tar.gz, folder or plays file; HetRec folder; or plays file "
+        "(default: the embedded sample)",
+    )
+    parser.add_argument(
+        "--country",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="keep users from this country (repeatable; 360K with profiles)",
+    )
+    parser.add_argument(
+        "--min-artist-plays",
+        type=non_negative_int,
+        default=0,
+        metavar="N",
+        help="keep artists with at least N plays in total (default: 0)",
+    )
+    parser.add_argument(
+        "--delimiter", default=None, help="field separator for --format plays (default: detected)"
     )
 
 

@@ -16,7 +16,6 @@ from recommender.evaluate.split import DEFAULT_HOLDOUT_FRACTION, DEFAULT_MIN_ART
 from recommender.filters import FilterOptions
 from recommender.pipeline import BuildOptions
 from recommender.progress import Stages
-from recommender.readers import FORMATS
 
 DESCRIPTION = """\
 Offline evaluation: hold out some of each user's artists, recommend from the rest with every
@@ -43,29 +42,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     data = parser.add_argument_group("data (as for the build)")
-    data.add_argument(
-        "--format",
-        choices=FORMATS,
-        default="lastfm360k",
-        dest="source_format",
-        help="dataset format (default: lastfm360k)",
-    )
-    data.add_argument("--input", type=Path, default=None, help="dataset (default: the sample)")
-    data.add_argument(
-        "--country",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="keep users from this country (repeatable; 360K with profiles)",
-    )
-    data.add_argument(
-        "--min-artist-plays",
-        type=cli.non_negative_int,
-        default=0,
-        metavar="N",
-        help="filter the data before splitting, as the build does (default: 0)",
-    )
-    data.add_argument("--delimiter", default=None, help="field separator for --format plays")
+    cli.add_data_options(data)
 
     split = parser.add_argument_group("split")
     split.add_argument("--split", choices=[*SPLITS, "both"], default="both", help="(default: both)")

@@ -282,16 +282,24 @@ def test_plays_under_another_header_name_are_read_and_checked(write_text):
         pytest.param([*CLEAN_360K, f"{SHA[2]}\t\tx\t9999999999"], id="huge-plays"),
     ],
 )
-@pytest.mark.parametrize("batched", [False, True], ids=["one-batch", "many-batches"])
-def test_streaming_read_equals_the_whole_table_read(write_text, monkeypatch, lines, batched):
+@pytest.mark.parametrize("mode", ["one-batch", "many-batches", "ranges"])
+def test_streaming_read_equals_the_whole_table_read(write_text, monkeypatch, lines, mode):
     from recommender.readers import _delimited, _stream
     from recommender.readers._delimited import DelimitedSpec, file_opener
     from recommender.readers._stream import _coded_from_table, read_coded
     from recommender.table import DropCounts
 
-    if batched:  # a batch per block of 200 bytes, dictionaries merged 2 batches at a time
+    if mode != "one-batch":  # a batch per block of 200 bytes, dictionaries merged 2 at a time
         monkeypatch.setattr(_delimited, "BLOCK_SIZE", 200)
         monkeypatch.setattr(_stream, "_GROUP_BATCHES", 2)
+    if mode == "ranges":  # three byte ranges parsed at once, whatever the file's size
+        monkeypatch.setattr(_stream, "PARALLEL_MIN_BYTES", 0)
+        monkeypatch.setattr(_stream, "_cores", lambda: 3)
+        ranges = []
+        parse_range = _stream._stream_range
+        monkeypatch.setattr(
+            _stream, "_stream_range", lambda *a: ranges.append(a[1]) or parse_range(*a)
+        )
     path = write_text("plays.tsv", lines * 4)
     spec = DelimitedSpec(
         columns={"user": "dict", "mbid": "dict", "artist": "dict", "plays": "plays"},
@@ -310,3 +318,25 @@ def test_streaming_read_equals_the_whole_table_read(write_text, monkeypatch, lin
         want = [whole.values[name][c] if c >= 0 else None for c in whole.codes[name]]
         assert got == want
         assert streamed.values[name].tolist() == whole.values[name].tolist()
+    if mode == "ranges":
+        assert len(ranges) == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "parts", "expected"),
+    [
+        pytest.param(b"a\nbb\nccc\ndddd\n", 2, [(0, 9), (9, 14)], id="cut-after-a-line-end"),
+        pytest.param(b"a\nbb\nccc\ndddd", 2, [(0, 9), (9, 13)], id="no-final-line-end"),
+        pytest.param(b"one line only\n", 3, [(0, 14)], id="fewer-lines-than-parts"),
+        pytest.param(b"a\nb\nc\nd\n", 4, [(0, 2), (2, 4), (4, 6), (6, 8)], id="a-line-each"),
+    ],
+)
+def test_byte_ranges_cover_the_file_and_end_at_line_ends(tmp_path, text, parts, expected):
+    import mmap
+
+    from recommender.readers._stream import _line_ranges
+
+    path = tmp_path / "rows.tsv"
+    path.write_bytes(text)
+    with path.open("rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+        assert _line_ranges(mapped, parts) == expected

@@ -44,14 +44,40 @@ def encode(
     return _drop_unused(codes, np.array(values.to_pylist(), dtype=object))
 
 
-def _drop_unused(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Drop dictionary values that no row uses (rows filtered out earlier) and renumber."""
-    present = codes >= 0
-    used = np.zeros(values.shape[0], dtype=bool)
-    used[codes[present]] = True
+def _drop_unused(
+    codes: np.ndarray, values: np.ndarray, suspects: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Drop dictionary values that no row uses (rows filtered out earlier) and renumber.
+
+    ``suspects``, when given, are the codes of the rows filtered out: only values among them
+    can have lost their last row, so only they are looked for (much less work than counting
+    every value when a few rows were dropped).
+    """
+    used = (
+        _used(codes, values.shape[0])
+        if suspects is None
+        else _still_used(codes, suspects, values.shape[0])
+    )
     if used.all():
         return codes, values
     kept = np.flatnonzero(used)
     remap = np.full(values.shape[0] + 1, -1, dtype=np.int32)  # the extra slot maps -1 to -1
     remap[kept] = np.arange(kept.shape[0], dtype=np.int32)
     return remap[codes], values[kept]
+
+
+def _used(codes: np.ndarray, n_values: int) -> np.ndarray:
+    present = codes if codes.size == 0 or codes.min() >= 0 else codes[codes >= 0]
+    return np.bincount(present, minlength=n_values) > 0
+
+
+def _still_used(codes: np.ndarray, suspects: np.ndarray, n_values: int) -> np.ndarray:
+    used = np.ones(n_values, dtype=bool)
+    suspects = np.unique(suspects[suspects >= 0])
+    if suspects.size == 0:
+        return used
+    suspect = np.zeros(n_values + 1, dtype=bool)  # the extra slot: code -1 is never a suspect
+    suspect[suspects] = True
+    used[suspects] = False
+    used[codes[suspect[codes]]] = True
+    return used

@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 #: Bytes pyarrow parses at a time (one batch of a streaming read).
 BLOCK_SIZE = 8 << 20
 #: More plays than this for one (user, artist) row is taken as corrupt data, not listening.
+#: Below 2**31, so that a row's plays are held as ``int32``.
 MAX_PLAYS = 1_000_000_000
 
 DICTIONARY = pa.dictionary(pa.int32(), pa.string())

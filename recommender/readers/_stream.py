@@ -14,6 +14,9 @@ It gives exactly what :func:`~recommender.readers._delimited.read_rows` followed
 from __future__ import annotations
 
 import logging
+import mmap
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +44,8 @@ from recommender.table import DropCounts
 
 logger = logging.getLogger(__name__)
 
+_CsvOptions = tuple[pacsv.ReadOptions, pacsv.ParseOptions, pacsv.ConvertOptions]
+
 _EMPTY_LINE = 0x7F
 
 
@@ -56,7 +61,7 @@ class Coded:
         Per text column, its distinct values (``object`` arrays of ``str``) in file order; a
         column that may be empty has code -1 where it is.
     plays : np.ndarray
-        ``int64`` plays of each kept row, all from 1 to ``MAX_PLAYS``.
+        ``int32`` plays of each kept row, all from 1 to ``MAX_PLAYS`` (which ``int32`` holds).
     rows_read : int
         Data rows in the file.
     """
@@ -95,10 +100,7 @@ def read_coded(
     rows_read = sum(len(part) for part in streamed.plays) + bad_rows.total
     if rows_read == 0:
         raise InputError(f"{path}: the file has no data rows. Expected {_describe(spec)}.")
-    plays = _concatenate_plays(streamed.plays)
-    codes, values = {}, {}
-    for name, column in streamed.columns.items():
-        codes[name], values[name] = column.finish()
+    codes, values, plays = streamed.finish()
     text = list(codes)
     del streamed
 
@@ -106,13 +108,19 @@ def read_coded(
     if keep is not None:
         plays = plays[keep]
         for name in text:
-            codes[name], values[name] = _drop_unused(codes[name][keep], values[name])
-    return Coded(codes, values, plays.astype(np.int64, copy=False), rows_read)
+            dropped = codes[name][~keep]
+            codes[name], values[name] = _drop_unused(codes[name][keep], values[name], dropped)
+    return Coded(codes, values, plays.astype(np.int32, copy=False), rows_read)
 
 
 #: Batches whose dictionaries are merged together before the next ones arrive: a bound on
 #: how many per-batch dictionaries (the bulk of a streaming read's memory) are held at once.
 _GROUP_BATCHES = 16
+#: Plain files at least this large are parsed as several line-aligned byte ranges at once, a
+#: thread each: pyarrow's streaming reader parses on one core, and parsing is most of a read.
+PARALLEL_MIN_BYTES = 64 << 20
+#: At most this many ranges: beyond a few cores the merge of their dictionaries dominates.
+MAX_WORKERS = 8
 
 
 class _TextColumn:
@@ -121,53 +129,176 @@ class _TextColumn:
     def __init__(self) -> None:
         self._indices: list[np.ndarray] = []
         self._dictionaries: list[pa.Array] = []
-        self._groups: list[tuple[np.ndarray, pa.Array]] = []
+        self.groups: list[tuple[np.ndarray, pa.Array]] = []
 
     def add(self, indices: np.ndarray, dictionary: pa.Array) -> None:
         self._indices.append(indices)
         self._dictionaries.append(dictionary)
         if len(self._indices) >= _GROUP_BATCHES:
-            self._fold()
+            self.fold()
 
-    def finish(self) -> tuple[np.ndarray, np.ndarray]:
-        """Codes of every row (-1 where empty) and the distinct values, in file order."""
-        self._fold()
-        groups, self._groups = self._groups, []
-        codes, dictionary = _unify([c for c, _ in groups], [d for _, d in groups])
-        return _drop_unused(codes, np.array(dictionary.to_pylist(), dtype=object))
-
-    def _fold(self) -> None:
+    def fold(self) -> None:
+        """Unify the batches added since the last fold into one group."""
         if self._indices:
-            self._groups.append(_unify(self._indices, self._dictionaries))
+            self.groups.append(_unify(self._indices, self._dictionaries))
             self._indices, self._dictionaries = [], []
+
+
+def _finish(groups: list[tuple[np.ndarray, pa.Array]]) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of every row (-1 where empty) and the distinct values, in file order.
+
+    Every value of a batch's dictionary occurs in that batch, so no value goes unused.
+    """
+    indices, dictionaries = [c for c, _ in groups], [d for _, d in groups]
+    groups.clear()  # the merge frees each group's codes once copied
+    codes, dictionary = _unify(indices, dictionaries)
+    return codes, np.array(dictionary.to_pylist(), dtype=object)
 
 
 @dataclass
 class _Streamed:
     columns: dict[str, _TextColumn]
-    plays: list[np.ndarray]  # per batch: int64, or float64 with NaN where plays were empty
+    plays: list[np.ndarray]  # per batch: int32 or int64, or float64 with NaN for empty plays
+
+    @classmethod
+    def empty(cls, spec: DelimitedSpec) -> _Streamed:
+        return cls({n: _TextColumn() for n, k in spec.columns.items() if k == "dict"}, [])
+
+    def finish(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray]:
+        """Codes and values of each text column, and the plays, of every row in file order."""
+        columns, self.columns = self.columns, {}
+        for column in columns.values():
+            column.fold()
+        # The merges release the GIL for most of their work: one thread per column.
+        with ThreadPoolExecutor(max(1, len(columns))) as pool:
+            finished = list(pool.map(_finish, [column.groups for column in columns.values()]))
+        names = list(columns)
+        del columns
+        plays, self.plays = _concatenate_plays(self.plays), []
+        codes = {name: codes for name, (codes, _) in zip(names, finished, strict=True)}
+        values = {name: values for name, (_, values) in zip(names, finished, strict=True)}
+        return codes, values, plays
+
+    @classmethod
+    def join(cls, parts: list[_Streamed]) -> _Streamed:
+        """One stream of consecutive parts of a file (in file order)."""
+        joined = cls({name: _TextColumn() for name in parts[0].columns}, [])
+        for part in parts:
+            for name, column in part.columns.items():
+                column.fold()
+                joined.columns[name].groups.extend(column.groups)
+            joined.plays.extend(part.plays)
+        return joined
 
 
 def _stream(opener: Opener, spec: DelimitedSpec, bad_rows: _BadRows) -> _Streamed:
     options = csv_options(spec, bad_rows, plays_as_text=False)
-    streamed = _Streamed({n: _TextColumn() for n, k in spec.columns.items() if k == "dict"}, [])
     native = getattr(opener, "path", None)
     if native is not None:
+        workers = _workers(native, spec)
+        if workers > 1:
+            return _stream_ranges(native, spec, options, workers)
         # A plain file: pyarrow reads it natively (faster than through a Python file object);
         # progress is then estimated from the rows read and the file's mean row length.
-        reader = pacsv.open_csv(str(native), *options)
+        streamed = _Streamed.empty(spec)
         row_bytes = _mean_row_bytes(native) if spec.progress else 0.0
-        for batch in reader:
+        for batch in pacsv.open_csv(str(native), *options):
             _keep_codes(batch, spec, streamed)
             if spec.progress:
                 spec.progress(int(batch.num_rows * row_bytes))
     else:
+        streamed = _Streamed.empty(spec)
         with opener() as raw:
             source = _CountingReader(raw, spec.progress) if spec.progress else raw
             for batch in pacsv.open_csv(source, *options):
                 _keep_codes(batch, spec, streamed)
     pa.default_memory_pool().release_unused()
     return streamed
+
+
+def _workers(path: Path, spec: DelimitedSpec) -> int:
+    """How many byte ranges to parse at once: one per core for a large headerless file.
+
+    A file with a header, with quoted fields (a line break may sit inside quotes) or in
+    another encoding than UTF-8 is read as one stream.
+    """
+    if spec.column_names is None or spec.quoted or spec.encoding.lower() not in {"utf8", "utf-8"}:
+        return 1
+    if path.stat().st_size < PARALLEL_MIN_BYTES:
+        return 1
+    return min(_cores(), MAX_WORKERS)
+
+
+def _cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _stream_ranges(
+    path: Path, spec: DelimitedSpec, options: _CsvOptions, workers: int
+) -> _Streamed:
+    """Parse ``workers`` line-aligned byte ranges of a memory-mapped file in parallel."""
+    with path.open("rb") as file:
+        # Not closed explicitly: an error's traceback may still hold a view of the mapping;
+        # it is unmapped when the last view goes.
+        mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+    ranges = _line_ranges(mapped, workers)
+    row_bytes = _mean_row_bytes(path)
+    with ThreadPoolExecutor(len(ranges)) as pool:
+        parts = list(
+            pool.map(lambda span: _stream_range(mapped, span, row_bytes, spec, options), ranges)
+        )
+    pa.default_memory_pool().release_unused()
+    return _Streamed.join(parts)
+
+
+def _line_ranges(mapped: mmap.mmap, parts: int) -> list[tuple[int, int]]:
+    """``parts`` (or fewer) non-empty byte ranges covering the file, each ending at a line end."""
+    size = len(mapped)
+    cuts = [0]
+    for part in range(1, parts):
+        # The line end at or after the even cut (a cut already at a line start stays put).
+        newline = mapped.find(b"\n", max(cuts[-1], size * part // parts - 1))
+        if newline < 0:
+            break
+        cuts.append(newline + 1)
+    cuts.append(size)
+    return [(start, end) for start, end in zip(cuts, cuts[1:], strict=False) if end > start]
+
+
+def _stream_range(
+    mapped: mmap.mmap,
+    span: tuple[int, int],
+    row_bytes: float,
+    spec: DelimitedSpec,
+    options: _CsvOptions,
+) -> _Streamed:
+    """One range's codes. Pages already parsed are handed back to the OS as the read goes
+    (the data stays in the page cache), so the mapping does not count whole in the RSS."""
+    start, end = span
+    streamed = _Streamed.empty(spec)
+    released = start - start % mmap.PAGESIZE
+    view = pa.py_buffer(mapped).slice(start, end - start)
+    rows = 0
+    for batch in pacsv.open_csv(pa.BufferReader(view), *options):
+        _keep_codes(batch, spec, streamed)
+        rows += batch.num_rows
+        if spec.progress:
+            spec.progress(int(batch.num_rows * row_bytes))
+        parsed = min(end, start + int(rows * row_bytes) - 2 * options[0].block_size)
+        released = _release(mapped, released, parsed)
+    del view
+    _release(mapped, released, end)
+    return streamed
+
+
+def _release(mapped: mmap.mmap, start: int, end: int) -> int:
+    """Drop the pages of ``[start, end)`` from this process (where the OS allows it)."""
+    end -= end % mmap.PAGESIZE
+    if end > start and hasattr(mapped, "madvise") and hasattr(mmap, "MADV_DONTNEED"):
+        mapped.madvise(mmap.MADV_DONTNEED, start, end - start)
+    return max(start, end)
 
 
 def _mean_row_bytes(path: Path) -> float:
@@ -180,11 +311,17 @@ def _keep_codes(batch: pa.RecordBatch, spec: DelimitedSpec, streamed: _Streamed)
     for name, column in streamed.columns.items():
         values = batch.column(name)
         column.add(pc.fill_null(values.indices, -1).to_numpy(), values.dictionary)
-    streamed.plays.append(batch.column(str(spec.plays_column)).to_numpy(zero_copy_only=False))
+    plays = batch.column(str(spec.plays_column)).to_numpy(zero_copy_only=False)
+    if plays.dtype.kind == "i" and plays.size and plays.min() >= 0 and plays.max() <= MAX_PLAYS:
+        plays = plays.astype(np.int32)  # half the memory while the whole file is held
+    streamed.plays.append(plays)
 
 
 def _unify(indices: list[np.ndarray], dictionaries: list[pa.Array]) -> tuple[np.ndarray, pa.Array]:
-    """Codes into one merged dictionary (file order of first appearance; -1 stays -1)."""
+    """Codes into one merged dictionary (file order of first appearance; -1 stays -1).
+
+    Empties ``indices`` as it goes, so each part's codes are freed once copied.
+    """
     if not indices:
         return np.zeros(0, dtype=np.int32), pa.array([], pa.string())
     starts = np.cumsum([0] + [len(d) for d in dictionaries])
@@ -192,19 +329,19 @@ def _unify(indices: list[np.ndarray], dictionaries: list[pa.Array]) -> tuple[np.
     global_of = encoded.indices.to_numpy().astype(np.int32)
     codes = np.empty(sum(part.shape[0] for part in indices), dtype=np.int32)
     at = 0
-    for local, start in zip(indices, starts[:-1], strict=True):
-        part = codes[at : at + local.shape[0]]
-        present = local >= 0
-        part[~present] = -1
-        part[present] = global_of[start + local[present]]
+    for start, stop in zip(starts[:-1], starts[1:], strict=True):
+        local = indices.pop(0)
+        lookup = np.append(global_of[start:stop], np.int32(-1))  # local -1 takes the last: -1
+        np.take(lookup, local, out=codes[at : at + local.shape[0]])
         at += local.shape[0]
+        del local
     return codes, encoded.dictionary
 
 
 def _concatenate_plays(parts: list[np.ndarray]) -> np.ndarray:
-    """All plays in one array: int64, or float64 with NaN if any batch had empty plays."""
+    """All plays in one array: integers, or float64 with NaN if any batch had empty plays."""
     if all(part.dtype.kind == "i" for part in parts):
-        return np.concatenate(parts).astype(np.int64, copy=False) if parts else np.zeros(0, int)
+        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
     return np.concatenate([part.astype(np.float64) for part in parts])
 
 
@@ -243,5 +380,5 @@ def _coded_from_table(
     for name, kind in spec.columns.items():
         if kind == "dict":
             codes[name], values[name] = encode(rows.table.column(name), nulls=True, keep=rows.keep)
-    plays = rows.plays if rows.plays is not None else np.zeros(0, dtype=np.int64)
-    return Coded(codes, values, plays, rows.rows_read)
+    plays = np.zeros(0) if rows.plays is None else rows.plays
+    return Coded(codes, values, plays.astype(np.int32), rows.rows_read)

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from recommender.errors import InputError
 from recommender.readers._delimited import DelimitedSpec, Opener, file_opener, read_delimited
@@ -204,14 +204,11 @@ def _read_countries(opener: Opener, name: str, user_ids: np.ndarray, strict: boo
             drops.total,
             drops.as_dict(),
         )
-    profiles = table.to_pandas().dropna(subset=["user"]).drop_duplicates("user")
-    position = pd.Index(profiles["user"]).get_indexer(user_ids)
-    countries = profiles["country"].to_numpy(dtype=object)
-    found = position >= 0
-    result = np.full(user_ids.shape[0], None, dtype=object)
-    result[found] = countries[position[found]]
-    result[pd.isna(result)] = None
-    return result
+    named = table.filter(pc.is_valid(table.column("user")))
+    # The first profile of a user wins, as index_in finds the first match.
+    position = pc.index_in(pa.array(user_ids, pa.string()), value_set=named.column("user"))
+    countries = named.column("country").take(position)
+    return np.asarray(countries.to_numpy(zero_copy_only=False), dtype=object)
 
 
 def _artist_mbids(

@@ -110,7 +110,7 @@ def merge_spellings(table: ListeningTable, *, homonym_share: float = HOMONYM_SHA
     keys = np.asarray(normalise_names(table.artist_names), dtype=object)
     key_ids, key_of = _codes(keys)
     name_listeners = np.bincount(table.artist_codes, minlength=n_names)
-    name_plays = np.bincount(table.artist_codes, weights=table.plays, minlength=n_names)
+    name_plays = table.artist_plays()
 
     mbids = table.artist_mbids
     if mbids is None:

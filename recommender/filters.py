@@ -71,8 +71,7 @@ def apply_filters(table: ListeningTable, options: FilterOptions) -> ListeningTab
 
 
 def _popular_rows(table: ListeningTable, min_artist_plays: int) -> np.ndarray:
-    totals = np.bincount(table.artist_codes, weights=table.plays, minlength=table.n_artists)
-    keep = totals[table.artist_codes] >= min_artist_plays
+    keep = (table.artist_plays() >= min_artist_plays)[table.artist_codes]
     table.dropped.add(
         f"artist below {min_artist_plays:,} total plays", int(np.count_nonzero(~keep))
     )
@@ -86,7 +85,8 @@ def _country_rows(table: ListeningTable, countries: tuple[str, ...]) -> np.ndarr
             "HetRec or a plain plays file). Point --input at the 360K archive or at the folder "
             "holding usersha1-profile.tsv too, or drop --country."
         )
-    known = {str(c).casefold(): str(c) for c in table.user_countries if c is not None}
+    named = set(table.user_countries) - {None}
+    known = {str(c).casefold(): str(c) for c in sorted(named, key=str)}
     wanted = set()
     for country in countries:
         key = country.casefold()

@@ -147,9 +147,7 @@ def build(options: BuildOptions, output: Path, stages: Stages | None = None) -> 
         artist_listeners = listeners(matrix)
         nonzeros = int(matrix.nnz)
         del matrix
-        artist_plays = np.bincount(
-            table.artist_codes, weights=table.plays, minlength=table.n_artists
-        ).astype(np.int64)
+        artist_plays = table.artist_plays().astype(np.int64)
         # The matrix holds the listening now: release the row arrays before the big stages.
         table = replace(table, user_codes=_NO_ROWS, artist_codes=_NO_ROWS, plays=_NO_ROWS)
     with stages.stage("neighbours"), stages.bar(table.n_artists, "neighbours", "artist") as bar:

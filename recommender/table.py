@@ -33,6 +33,10 @@ class DropCounts:
         return dict(sorted(self.counts.items(), key=lambda item: (-item[1], item[0])))
 
 
+#: Rows summed at once by :meth:`ListeningTable.artist_plays`.
+_SUM_ROWS = 1 << 21
+
+
 @dataclass
 class ListeningTable:
     """Listening events as integer codes, one row per (user, artist) record.
@@ -42,7 +46,8 @@ class ListeningTable:
     user_codes, artist_codes : np.ndarray
         ``int32`` codes into ``user_ids`` and ``artist_names``, one per row.
     plays : np.ndarray
-        ``int64`` play counts, one per row, all >= 1.
+        Integer play counts, one per row, all >= 1 (``int32`` from the streaming readers:
+        a row holds at most ``MAX_PLAYS``; sums are taken in ``float64``).
     artist_names : np.ndarray
         Display name of each artist code (``object`` array of ``str``).
     user_ids : np.ndarray
@@ -85,6 +90,22 @@ class ListeningTable:
     @property
     def n_artists(self) -> int:
         return int(self.artist_names.shape[0])
+
+    def artist_plays(self) -> np.ndarray:
+        """Total plays of each artist code (``float64``, exact below 2**53).
+
+        Summed a slice of rows at a time: ``np.bincount`` converts its weights to ``float64``,
+        and a copy of every row's plays is the largest temporary of a full-scale build.
+        """
+        totals = np.zeros(self.n_artists, dtype=np.float64)
+        for start in range(0, self.n_rows, _SUM_ROWS):
+            stop = start + _SUM_ROWS
+            totals += np.bincount(
+                self.artist_codes[start:stop],
+                weights=self.plays[start:stop],
+                minlength=self.n_artists,
+            )
+        return totals
 
     def take(self, mask: np.ndarray) -> ListeningTable:
         """Keep the rows where ``mask`` is true, then drop codes no row uses any more."""

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from recommender import cli
+from recommender.allocator import return_freed_memory
 from recommender.filters import FilterOptions
 from recommender.matrix import WEIGHTINGS
 from recommender.neighbors import BACKENDS
@@ -141,6 +142,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     cli.configure_logging(args.verbose)
+    return_freed_memory()
     options = BuildOptions(
         source_format=args.source_format,
         input=args.input,

@@ -28,7 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.support import CoListeners, SupportOptions
-from recommender.topk import quantise, top_k
+from recommender.topk import by_listeners, quantise, top_k, uniform_row_weights
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +124,10 @@ def compute_neighbors(
     matrix.sort_indices()
     transposed = matrix.T.tocsr()
     counter = CoListeners(matrix)
+    row_weights, labels = None, None
+    if backend != "scipy":
+        row_weights = uniform_row_weights(matrix)
+        transposed, labels = by_listeners(transposed, matrix.shape[0])
     n = matrix.shape[0]
     ids = np.full((n, k), -1, dtype=np.int32)
     distances = np.full((n, k), np.inf, dtype=np.float32)
@@ -142,7 +146,8 @@ def compute_neighbors(
         else:
             block_ids, similarities, block_shared = top_k(
                 matrix, transposed, start, stop, k, min_support=support.min_support,
-                shrinkage=support.shrinkage, n_threads=n_threads,
+                shrinkage=support.shrinkage, n_threads=n_threads, row_weights=row_weights,
+                labels=labels,
             )  # fmt: skip
             block_distances = np.where(block_ids >= 0, np.clip(1.0 - similarities, 0.0, 2.0),
                                        np.inf)  # fmt: skip

@@ -163,3 +163,39 @@ def test_query_on_demand_matches_the_table():
 def test_unknown_backend_is_refused():
     with pytest.raises(ValueError, match="backend must be one of"):
         compute_neighbors(normalise_rows(binary_matrix(KNOWN)), 2, backend="faiss")
+
+
+@pytest.mark.parametrize(("min_support", "shrinkage"), [(1, 0.0), (1, 10.0), (3, 10.0)])
+def test_binary_fast_path_gives_the_general_kernels_table_bit_for_bit(min_support, shrinkage):
+    from recommender.topk import by_listeners, top_k, uniform_row_weights
+
+    rng = np.random.default_rng(11)
+    n_artists, n_users = 400, 600
+    # Popularity and activity both skewed, so counts, ties and heap cut-offs all occur.
+    artists = np.minimum((rng.pareto(1.0, 20_000) * 8).astype(int), n_artists - 1)
+    users = np.minimum((rng.pareto(1.0, 20_000) * 30).astype(int), n_users - 1)
+    binary = sp.csr_matrix((np.ones(artists.size), (artists, users)), shape=(n_artists, n_users))
+    binary.data[:] = 1.0
+    matrix = normalise_rows(binary)
+    matrix.sort_indices()
+    transposed = matrix.T.tocsr()
+    weights = uniform_row_weights(matrix)
+    assert weights is not None
+    renumbered, labels = by_listeners(transposed, n_artists)
+    assert not np.array_equal(labels, np.arange(n_artists))  # the renumbering is exercised
+
+    options = {"min_support": min_support, "shrinkage": shrinkage}
+    general = top_k(matrix, transposed, 0, n_artists, 15, **options)
+    fast = top_k(matrix, renumbered, 0, n_artists, 15, **options, row_weights=weights,
+                 labels=labels)  # fmt: skip
+    for got, want in zip(fast, general, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_uniform_row_weights_only_for_rows_of_one_value():
+    from recommender.topk import uniform_row_weights
+
+    binary = normalise_rows(binary_matrix([{0, 1}, set(), {2}], n_users=3))
+    np.testing.assert_allclose(uniform_row_weights(binary), [1 / np.sqrt(2), 0.0, 1.0])
+    plays = normalise_rows(sp.csr_matrix(np.array([[1.0, 3.0, 0.0], [0.0, 0.0, 2.0]])))
+    assert uniform_row_weights(plays) is None

@@ -20,6 +20,7 @@ import bisect
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -86,7 +87,11 @@ class NameIndex:
         alias_ids = [int(artist_id) for _, artist_id in aliases]
         pairs.update(zip(normalise_names(alias_names), alias_ids, strict=True))
         pairs.discard(("", -1))
-        entries = sorted(p for p in pairs if p[0])
+        entries = [pair for pair in pairs if pair[0]]
+        # By (key, artist): two stable sorts on one field each are several times faster than
+        # comparing tuples.
+        entries.sort(key=itemgetter(1))
+        entries.sort(key=itemgetter(0))
         keys = [key for key, _ in entries]
         entry_artist = np.array([artist for _, artist in entries], dtype=np.int32)
         alphabet, gram_values, gram_indptr, gram_entries, entry_grams = _trigram_postings(keys)

@@ -43,7 +43,11 @@ def build_matrix(table: ListeningTable, weighting: str = "binary") -> tuple[sp.c
 def normalise_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
     """Scale every row to unit L2 norm (rows of zeros stay zero), as a new float64 matrix."""
     normalised = matrix.astype(np.float64, copy=True)
-    squares = normalised.multiply(normalised).sum(axis=1).A1
+    squares = np.zeros(normalised.shape[0], dtype=np.float64)
+    filled = np.diff(normalised.indptr) > 0
+    if filled.any():  # summed row by row from the stored values, with no second matrix
+        starts = normalised.indptr[:-1][filled]
+        squares[filled] = np.add.reduceat(np.square(normalised.data), starts)
     norms = np.sqrt(squares, where=squares > 0, out=np.ones_like(squares))
     normalised.data /= np.repeat(norms, np.diff(normalised.indptr))
     return normalised

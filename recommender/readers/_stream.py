@@ -4,7 +4,9 @@
 only each batch's dictionary indices and plays, and merges the batches' dictionaries a group
 of batches at a time (one hash pass over each group's distinct values), then once over the
 groups. The whole file is never held as one arrow table, which keeps peak memory near the size
-of the integer codes.
+of the integer codes. A large plain file is memory-mapped and cut at line ends into one byte
+range per core; each range streams on its own thread, and the ranges' groups are merged in file
+order, so the codes are the same as those of one stream.
 
 It gives exactly what :func:`~recommender.readers._delimited.read_rows` followed by
 :func:`~recommender.readers._codes.encode` gives, and falls back to that path for ``--strict``

@@ -322,6 +322,29 @@ def test_streaming_read_equals_the_whole_table_read(write_text, monkeypatch, lin
         assert len(ranges) == 3
 
 
+def test_a_file_that_cannot_be_mapped_is_read_as_one_stream(write_text, monkeypatch):
+    import mmap
+
+    from recommender.readers import _stream
+    from recommender.readers._delimited import DelimitedSpec, file_opener
+    from recommender.readers._stream import read_coded
+    from recommender.table import DropCounts
+
+    def refuse(*_args, **_kwargs):
+        raise OSError(19, "No such device")
+
+    monkeypatch.setattr(_stream, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(_stream, "_cores", lambda: 2)
+    monkeypatch.setattr(mmap, "mmap", refuse)
+    path = write_text("plays.tsv", CLEAN_360K)
+    spec = DelimitedSpec(
+        columns={"user": "dict", "artist": "dict", "plays": "plays"},
+        column_names=["user", "mbid", "artist", "plays"],
+    )
+    coded = read_coded(file_opener(path), str(path), spec, DropCounts())
+    assert coded.rows_read == len(CLEAN_360K)
+
+
 @pytest.mark.parametrize(
     ("text", "parts", "expected"),
     [

@@ -198,8 +198,9 @@ def _stream(opener: Opener, spec: DelimitedSpec, bad_rows: _BadRows) -> _Streame
     native = getattr(opener, "path", None)
     if native is not None:
         workers = _workers(native, spec)
-        if workers > 1:
-            return _stream_ranges(native, spec, options, workers)
+        mapped = _map(native) if workers > 1 else None
+        if mapped is not None:
+            return _stream_ranges(mapped, native, spec, options, workers)
         # A plain file: pyarrow reads it natively (faster than through a Python file object);
         # progress is then estimated from the rows read and the file's mean row length.
         streamed = _Streamed.empty(spec)
@@ -222,9 +223,13 @@ def _workers(path: Path, spec: DelimitedSpec) -> int:
     """How many byte ranges to parse at once: one per core for a large headerless file.
 
     A file with a header, with quoted fields (a line break may sit inside quotes) or in
-    another encoding than UTF-8 is read as one stream.
+    another encoding than UTF-8 is read as one stream, and so is every file where the OS
+    cannot be told to drop mapped pages already parsed (the whole file would count in the
+    process's memory).
     """
     if spec.column_names is None or spec.quoted or spec.encoding.lower() not in {"utf8", "utf-8"}:
+        return 1
+    if not (hasattr(mmap.mmap, "madvise") and hasattr(mmap, "MADV_DONTNEED")):
         return 1
     if path.stat().st_size < PARALLEL_MIN_BYTES:
         return 1
@@ -237,14 +242,24 @@ def _cores() -> int:
     return os.cpu_count() or 1
 
 
+def _map(path: Path) -> mmap.mmap | None:
+    """The file mapped read-only, or ``None`` where it cannot be (it is then streamed).
+
+    The mapping is not closed explicitly: an error's traceback may still hold a view of it;
+    it is unmapped when the last view goes.
+    """
+    try:
+        with path.open("rb") as file:
+            return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError) as exc:
+        logger.info("%s: not memory-mapped (%s); reading it as one stream", path, exc)
+        return None
+
+
 def _stream_ranges(
-    path: Path, spec: DelimitedSpec, options: _CsvOptions, workers: int
+    mapped: mmap.mmap, path: Path, spec: DelimitedSpec, options: _CsvOptions, workers: int
 ) -> _Streamed:
     """Parse ``workers`` line-aligned byte ranges of a memory-mapped file in parallel."""
-    with path.open("rb") as file:
-        # Not closed explicitly: an error's traceback may still hold a view of the mapping;
-        # it is unmapped when the last view goes.
-        mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
     ranges = _line_ranges(mapped, workers)
     row_bytes = _mean_row_bytes(path)
     with ThreadPoolExecutor(len(ranges)) as pool:
@@ -296,9 +311,9 @@ def _stream_range(
 
 
 def _release(mapped: mmap.mmap, start: int, end: int) -> int:
-    """Drop the pages of ``[start, end)`` from this process (where the OS allows it)."""
+    """Drop the pages of ``[start, end)`` from this process; returns where released ends."""
     end -= end % mmap.PAGESIZE
-    if end > start and hasattr(mapped, "madvise") and hasattr(mmap, "MADV_DONTNEED"):
+    if end > start:
         mapped.madvise(mmap.MADV_DONTNEED, start, end - start)
     return max(start, end)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import math
@@ -25,7 +26,13 @@ Main = Callable[[Sequence[str] | None], int]
 
 
 def run(main: Main) -> None:
-    """Run an entry point; print expected errors as one line and exit with its code."""
+    """Run an entry point; print expected errors as one line and exit with its code.
+
+    The objects the imports made (numba's, scipy's: most of the process's) live until exit;
+    freezing them keeps every later garbage collection, the ones at exit included, from
+    walking them again (about 0.3 s of a build's exit).
+    """
+    gc.freeze()
     try:
         code = main(None)
     except RecommenderError as exc:

@@ -79,13 +79,16 @@ def top_k(
     similarities = np.zeros((n_rows, k), dtype=np.float64)
     shared = np.zeros((n_rows, k), dtype=np.int32)
     lanes = max(1, min(n_threads or os.cpu_count() or 1, n_rows))
-    uniform = row_weights is not None
-    weights = row_weights if uniform else np.zeros(0, dtype=np.float64)
     if labels is None:
         labels = np.arange(matrix.shape[0], dtype=np.int32)
+    numbers = np.empty_like(labels)
+    numbers[labels] = np.arange(labels.shape[0], dtype=np.int32)
+    uniform = row_weights is not None
+    # By number, like the accumulators: the selection then reads one more array in step.
+    weights = row_weights[labels] if uniform else np.zeros(0, dtype=np.float64)
     arguments = (
         matrix.indptr, matrix.indices, matrix.data,
-        transposed.indptr, transposed.indices, transposed.data, labels,
+        transposed.indptr, transposed.indices, transposed.data, labels, numbers,
         uniform, weights, min_support, float(shrinkage), ids, similarities, shared,
     )  # fmt: skip
     if lanes == 1:
@@ -198,8 +201,9 @@ def _rank_rows(
     t_indices: np.ndarray,
     t_data: np.ndarray,
     labels: np.ndarray,
+    numbers: np.ndarray,
     uniform: bool,
-    row_weights: np.ndarray,
+    number_weights: np.ndarray,
     min_support: int,
     shrinkage: float,
     out_ids: np.ndarray,
@@ -208,10 +212,12 @@ def _rank_rows(
 ) -> None:
     """Rank rows ``first, first + step, ...`` below ``stop`` into output row ``row - base``.
 
-    With ``uniform`` rows (``row_weights``) the scatter counts shared users only; the
-    similarity is then the product of the two weights added up once per shared user, exactly
-    the sum the general scatter makes. The accumulators are indexed by the transpose's
-    artist numbers; ``labels`` turns a number into the artist id that is compared and emitted.
+    With ``uniform`` rows (``number_weights``, by number) the scatter counts shared users
+    only; the similarity is then the product of the two weights added up once per shared
+    user, exactly the sum the general scatter makes. The accumulators are indexed by the
+    transpose's artist numbers (``numbers`` maps an id to its number); ``labels`` turns a
+    number into the artist id that ties are broken on and that is emitted, looked up only for
+    candidates that reach the heap.
     """
     n_artists = indptr.shape[0] - 1
     k = out_ids.shape[1]
@@ -222,6 +228,7 @@ def _rank_rows(
     heap_ids = np.empty(k, dtype=np.int32)
     heap_shared = np.empty(k, dtype=np.int32)
     for row in range(first, stop, step):
+        row_number = numbers[row]
         # Scatter: similarity and shared users with every co-listened artist.
         n_touched = 0
         for p in range(indptr[row], indptr[row + 1]):
@@ -240,12 +247,11 @@ def _rank_rows(
         size = 0
         for t in range(n_touched):
             number = touched[t]
-            other = labels[number]
             n_shared = shared[number]
+            shared[number] = 0
             if uniform:
-                product = row_weights[row] * row_weights[other]
+                product = number_weights[row_number] * number_weights[number]
                 if size == k and _cannot_enter(heap_keys[0], product, n_shared, shrinkage):
-                    shared[number] = 0
                     continue
                 similarity = 0.0
                 for _ in range(n_shared):
@@ -253,12 +259,14 @@ def _rank_rows(
             else:
                 similarity = acc[number]
                 acc[number] = 0.0
-            shared[number] = 0
-            if other == row or similarity <= 0.0 or n_shared < min_support:
+            if number == row_number or similarity <= 0.0 or n_shared < min_support:
                 continue
             if shrinkage > 0.0:
                 similarity *= n_shared / (n_shared + shrinkage)
             key = np.int64(np.floor(similarity * _SCALE + 0.5))
+            if size == k and key < heap_keys[0]:
+                continue
+            other = labels[number]
             if size < k:
                 heap_keys[size] = key
                 heap_ids[size] = other

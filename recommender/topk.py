@@ -61,9 +61,9 @@ def top_k(
         Threads to run the kernel on; defaults to the number of CPUs.
     row_weights : np.ndarray, optional
         The one value of each row, when every row holds one value (a normalised binary
-        matrix; see :func:`uniform_row_weights`). The kernel then only counts shared users and
-        sums the similarity afterwards, the same additions in the same order, so the result
-        is bit for bit the same, with half the memory traffic.
+        matrix; see :func:`uniform_row_weights`). The kernel then only counts shared users
+        (one accumulator instead of two) and sums the similarity afterwards, the same
+        additions in the same order, so the result is bit for bit the same.
     labels : np.ndarray, optional
         The artist id of each number in ``transposed`` when its artists are renumbered (see
         :func:`by_listeners`); ``None`` when they are the ids themselves.

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from recommender.errors import InputError
 from recommender.readers._delimited import DelimitedSpec, file_opener, read_delimited
 from recommender.table import DropCounts, ListeningTable
 from recommender.tags import ArtistTags
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 logger = logging.getLogger(__name__)
 
@@ -90,8 +87,6 @@ def read_hetrec2011(
 
 
 def _read_user_artists(path: Path, drops: DropCounts, strict: bool) -> tuple[pd.DataFrame, int]:
-    import pandas as pd  # imported here: only HetRec builds pay its 0.3 s start-up
-
     spec = DelimitedSpec(
         columns={"userID": "text", "artistID": "text", "weight": "plays"},
         required={"userID": "missing user", "artistID": "missing artist id"},
@@ -106,23 +101,11 @@ def _read_user_artists(path: Path, drops: DropCounts, strict: bool) -> tuple[pd.
 
 
 def _read_artist_names(path: Path, strict: bool) -> pd.Series:
-    import pandas as pd  # imported here: only HetRec builds pay its 0.3 s start-up
-
-    drops = DropCounts()
-    spec = DelimitedSpec(columns={"id": "text", "name": "text"})
-    table, _ = read_delimited(file_opener(path), str(path), spec, drops, strict=strict)
-    frame = table.to_pandas()
-    frame["id"] = pd.to_numeric(frame["id"], errors="coerce")
-    frame = frame.dropna(subset=["id", "name"]).drop_duplicates("id")
-    if drops.total:
-        logger.warning("%s: %d malformed rows skipped: %s", path, drops.total, drops.as_dict())
-    return pd.Series(frame["name"].to_numpy(dtype=object), index=frame["id"].astype(np.int64))
+    return _read_id_names(path, DelimitedSpec(columns={"id": "text", "name": "text"}), strict)
 
 
 def _read_tags(folder: Path, artist_ids: np.ndarray, strict: bool) -> ArtistTags | None:
     """Tag counts for the listened artists (``artist_ids``, sorted), or ``None`` without files."""
-    import pandas as pd  # imported here: only HetRec builds pay its 0.3 s start-up
-
     tagged_path, tags_path = folder / TAGGED_FILE, folder / TAGS_FILE
     if not (tagged_path.is_file() and tags_path.is_file()):
         logger.info("%s: no %s and %s, so no tags", folder, TAGGED_FILE, TAGS_FILE)
@@ -155,16 +138,23 @@ def _read_tags(folder: Path, artist_ids: np.ndarray, strict: bool) -> ArtistTags
 
 
 def _read_tag_names(path: Path, strict: bool) -> pd.Series:
-    import pandas as pd  # imported here: only HetRec builds pay its 0.3 s start-up
-
-    drops = DropCounts()
     spec = DelimitedSpec(columns={"tagID": "text", "tagValue": "text"}, encoding="latin-1")
+    return _read_id_names(path, spec, strict)
+
+
+def _read_id_names(path: Path, spec: DelimitedSpec, strict: bool) -> pd.Series:
+    """A file of (numeric id, name) rows as names indexed by id; the first row of an id wins.
+
+    ``spec.columns`` names the id column first and the name column second.
+    """
+    id_column, name_column = spec.columns
+    drops = DropCounts()
     table, _ = read_delimited(file_opener(path), str(path), spec, drops, strict=strict)
     frame = table.to_pandas()
-    frame["tagID"] = pd.to_numeric(frame["tagID"], errors="coerce")
-    frame = frame.dropna(subset=["tagID", "tagValue"]).drop_duplicates("tagID")
+    frame[id_column] = pd.to_numeric(frame[id_column], errors="coerce")
+    frame = frame.dropna(subset=[id_column, name_column]).drop_duplicates(id_column)
     if drops.total:
         logger.warning("%s: %d malformed rows skipped: %s", path, drops.total, drops.as_dict())
     return pd.Series(
-        frame["tagValue"].to_numpy(dtype=object), index=frame["tagID"].astype(np.int64)
+        frame[name_column].to_numpy(dtype=object), index=frame[id_column].astype(np.int64)
     )

@@ -219,3 +219,18 @@ def test_benchmark_runs_end_to_end_at_a_tiny_scale(tmp_path: Path):
     assert pair["filtered"]["peak_rss_bytes"] > 0
     assert raw["summary"]["classic_shape"] == raw["summary"]["filtered"]["shape"]
     assert raw["queries"]["catalogue"]["exact_similar"]["n"] == 12
+
+
+def test_report_states_the_floor_cpu_time_puts_under_the_build():
+    from benchmarks import report
+
+    result = {
+        "meta": {"machine": {"cores": 2}},
+        "summary": {"classic": {"wall_seconds": 60.0}, "filtered": {"cpu_seconds": 9.0}},
+    }
+    assert report._cpu_floor(result) == [
+        "- B's CPU time over 2 cores: 4.50 s, the least B's wall time could be; "
+        "the target (15x) allows A / 15 = 4.00 s"
+    ]
+    del result["summary"]["classic"]  # without A (--skip-classic) there is no budget to state
+    assert report._cpu_floor(result) == []

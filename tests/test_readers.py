@@ -319,7 +319,15 @@ def test_streaming_read_equals_the_whole_table_read(write_text, monkeypatch, lin
         assert got == want
         assert streamed.values[name].tolist() == whole.values[name].tolist()
     if mode == "ranges":
-        assert len(ranges) == 3
+        expected = _stream._line_ranges(path.read_bytes(), 3)
+        assert len(expected) == 3
+        if lines is MALFORMED:
+            # Plays that are not all integers abort the ranges' parse (the file is then read
+            # as text): a range whose thread had not started yet is cancelled, never parsed.
+            assert ranges
+            assert set(ranges) <= set(expected)
+        else:
+            assert sorted(ranges) == expected
 
 
 def test_a_file_that_cannot_be_mapped_is_read_as_one_stream(write_text, monkeypatch):

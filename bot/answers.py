@@ -58,6 +58,14 @@ def check_query(query: str) -> str:
     return query
 
 
+def check_artist_id(recommender: Recommender, artist_id: int, command: str) -> int:
+    """``artist_id`` if the loaded model has it (a button may outlive a reload), else a
+    ``QueryError`` telling the user to run ``command`` again."""
+    if not 0 <= artist_id < recommender.n_artists:
+        raise QueryError(f"Artist {artist_id} is not in the current model; run {command} again.")
+    return artist_id
+
+
 def similar(
     recommender: Recommender, query: str, k: int = K_DEFAULT, style: Markup = markup.DISCORD
 ) -> Answer:
@@ -71,9 +79,7 @@ def choose(
     recommender: Recommender, artist_id: int, k: int, style: Markup = markup.DISCORD
 ) -> Answer:
     """A "did you mean" choice: the ``k`` neighbours of the artist picked by id."""
-    k = check_k(k)
-    if not 0 <= artist_id < recommender.n_artists:
-        raise QueryError(f"Artist {artist_id} is not in the current model; run /similar again.")
+    k, artist_id = check_k(k), check_artist_id(recommender, artist_id, "/similar")
     artist = recommender.artist_name(artist_id)
     neighbors = recommender.neighbors(artist_id, k)
     tags = recommender.tags(artist_id)
@@ -93,9 +99,7 @@ def choose_discoveries(
     recommender: Recommender, artist_id: int, k: int, style: Markup = markup.DISCORD
 ) -> Answer:
     """A "did you mean" choice under ``/discover``: the picked artist's discoveries."""
-    k = check_k(k)
-    if not 0 <= artist_id < recommender.n_artists:
-        raise QueryError(f"Artist {artist_id} is not in the current model; run /discover again.")
+    k, artist_id = check_k(k), check_artist_id(recommender, artist_id, "/discover")
     result = recommender.discoveries(artist_id, k)
     artist = recommender.artist_name(artist_id)
     return Answer(discoveries_message(artist, result, style), artist)
